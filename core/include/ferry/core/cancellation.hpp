@@ -1,0 +1,13 @@
+// SIGINT and SIGTERM handling. The first signal sets a flag that plugins poll through
+// ferry_host_api.is_cancelled, so they can stop their work and remove their temporary files;
+// a second signal ends the process at once with the default action.
+#pragma once
+
+namespace ferry::core {
+
+void install_signal_handlers();
+bool cancellation_requested();
+// The signal that requested cancellation, 0 when none did.
+int cancellation_signal();
+
+} // namespace ferry::core

@@ -1,0 +1,34 @@
+// The ferry subcommands. Each registers its options on the CLI11 app and returns a function
+// that runs it and returns the process exit code; nothing below main() calls exit().
+#pragma once
+
+#include <ferry/core/plugin_host.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ferry::cli {
+
+// Options every subcommand shares.
+struct GlobalOptions {
+    std::vector<std::string> plugin_dirs;
+    std::vector<std::string> plugin_options; // NAME.KEY=VALUE
+    bool verbose = false;
+    bool debug = false;
+    std::string log_level;
+};
+
+using CommandRunner = std::function<int()>;
+
+// Loads the plugins from the default directories and --plugin-dir, in that order.
+std::unique_ptr<core::PluginHost> load_plugins(const GlobalOptions& global);
+
+CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global);
+CommandRunner add_plugins_command(CLI::App& app, const GlobalOptions& global);
+CommandRunner add_creds_command(CLI::App& app, const GlobalOptions& global);
+
+} // namespace ferry::cli

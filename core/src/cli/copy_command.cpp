@@ -1,0 +1,189 @@
+// `ferry copy SRC DST`.
+#include "commands.hpp"
+#include "credential_options.hpp"
+
+#include <ferry/core/copy_job.hpp>
+#include <ferry/core/credential_chain.hpp>
+#include <ferry/core/errors.hpp>
+#include <ferry/core/log.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace ferry::cli {
+namespace {
+
+// The backends tried when --backend is not given.
+constexpr const char* default_backends = "skopeo";
+
+struct CopyCommandOptions {
+    std::string source;
+    std::string destination;
+    std::string backends = default_backends;
+    CredentialOptions credentials;
+    bool src_tls_verify = true;
+    bool dest_tls_verify = true;
+    std::string src_cert_dir;
+    std::string dest_cert_dir;
+    std::string platform;
+    bool all = false;
+    std::string digestfile;
+    std::string format = "text";
+    int retry_times = 3;
+    int jobs = 0;
+    double timeout = 0;
+    double stall_timeout = 60;
+};
+
+void write_digestfile(const std::string& path, const std::string& digest) {
+    std::ofstream file(path, std::ios::trunc);
+    file << digest;
+    if (!file) {
+        throw core::CopyError("cannot write the digest to --digestfile " + path);
+    }
+}
+
+void print_report(const core::CopyReport& report, const std::string& format) {
+    if (format == "json") {
+        nlohmann::json result = {
+            {"source", report.source},
+            {"destination", report.destination},
+            {"digest", report.digest},
+            {"source_digest", report.source_digest},
+            {"backend", report.backend},
+            {"platforms", report.platforms},
+            {"bytes", report.bytes},
+            {"seconds", report.seconds},
+            {"up_to_date", report.up_to_date},
+            {"source_credentials", report.source_credentials},
+            {"destination_credentials", report.destination_credentials},
+        };
+        std::cout << result.dump() << std::endl;
+        return;
+    }
+
+    std::string platforms;
+    for (const auto& platform : report.platforms) {
+        platforms += (platforms.empty() ? "" : ", ") + platform;
+    }
+    std::cout << (report.up_to_date ? "Already up to date: " : "Copied ") << report.source << " -> "
+              << report.destination << "\n"
+              << "Digest: " << report.digest << "\n";
+    if (!platforms.empty()) {
+        std::cout << "Platforms: " << platforms << "\n";
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", report.seconds);
+    std::cout << "Backend: " << report.backend << ", " << report.bytes << " bytes, " << seconds << " s" << std::endl;
+}
+
+core::CopyOptions to_copy_options(const GlobalOptions& global, const CopyCommandOptions& options) {
+    core::CopyOptions copy;
+    copy.source.reference = options.source;
+    copy.destination.reference = options.destination;
+    copy.source.tls_verify = options.src_tls_verify;
+    copy.destination.tls_verify = options.dest_tls_verify;
+    copy.source.cert_dir = options.src_cert_dir;
+    copy.destination.cert_dir = options.dest_cert_dir;
+    copy.source.creds_from = creds_from_for(options.credentials, options.credentials.source);
+    copy.destination.creds_from = creds_from_for(options.credentials, options.credentials.destination);
+    copy.backends = core::parse_name_list(options.backends, "--backend");
+    copy.platform = options.platform;
+    if (options.all && !options.platform.empty()) {
+        throw core::UsageError("--all and --platform contradict each other: give one");
+    }
+
+    copy.copy_settings["retry-times"] = std::to_string(options.retry_times);
+    if (options.jobs > 0) {
+        copy.copy_settings["jobs"] = std::to_string(options.jobs);
+    }
+    copy.copy_settings["timeout"] = std::to_string(options.timeout);
+    copy.copy_settings["stall-timeout"] = std::to_string(options.stall_timeout);
+    copy.plugin_settings = build_plugin_settings(global, options.credentials);
+    return copy;
+}
+
+int run_copy_command(const GlobalOptions& global, const CopyCommandOptions& options) {
+    core::CopyOptions copy = to_copy_options(global, options);
+    auto host = load_plugins(global);
+
+    core::CopyReport report = core::run_copy(*host, copy);
+    if (report.up_to_date) {
+        core::log_info(report.destination + " already has " + report.digest + "; nothing to copy");
+    } else {
+        core::log_info("copied " + report.destination + " (" + report.digest + ") with backend " + report.backend);
+    }
+
+    if (!options.digestfile.empty()) {
+        write_digestfile(options.digestfile, report.digest);
+    }
+    print_report(report, options.format);
+    return core::exit_ok;
+}
+
+} // namespace
+
+CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
+    auto options = std::make_shared<CopyCommandOptions>();
+    CLI::App* command = app.add_subcommand("copy", "Copy an image, with all its platforms, from SRC to DST");
+    command->footer(
+        "References: docker://HOST[:PORT]/REPO[:TAG|@DIGEST], oci:PATH[:REF], or HOST/REPO:TAG without\n"
+        "a transport (a registry reference; `alpine` means docker.io/library/alpine:latest).\n\n"
+        "Credentials: the `input` source reads --src-creds/--dest-creds, --*-username with --*-password or\n"
+        "--*-password-stdin, and the environment variables FERRY_SRC_CREDS, FERRY_SRC_USERNAME,\n"
+        "FERRY_SRC_PASSWORD, FERRY_DEST_CREDS, FERRY_DEST_USERNAME, FERRY_DEST_PASSWORD. A password given\n"
+        "as an option is visible to other local users; use standard input or the environment instead.\n\n"
+        "Examples:\n"
+        "  ferry copy alpine:3.20 registry.example.com/mirror/alpine:3.20\n"
+        "  printf '%s' \"$TOKEN\" | ferry copy --dest-username ci --dest-password-stdin \\\n"
+        "      docker://ghcr.io/team/app:1.2 docker://registry.cn-hangzhou.aliyuncs.com/team/app:1.2\n"
+        "  ferry copy --platform linux/arm64 --format json docker://src/app:1 oci:/tmp/app-layout:1");
+
+    command->add_option("SRC", options->source, "Image to copy")->required();
+    command->add_option("DST", options->destination, "Where to copy it")->required();
+    command->add_option("--backend", options->backends,
+                        std::string("Copy backends tried in order; the next one only when the previous cannot do "
+                                    "the copy (default ") + default_backends + ")")
+        ->type_name("NAME[,NAME...]");
+    add_credential_options(*command, options->credentials);
+
+    command->add_flag("--src-tls-verify{true}", options->src_tls_verify,
+                      "Verify the source registry's TLS certificate (default true); false also allows plain HTTP")
+        ->group("TLS");
+    command->add_flag("--dest-tls-verify{true}", options->dest_tls_verify,
+                      "Verify the destination registry's TLS certificate (default true); false also allows plain HTTP")
+        ->group("TLS");
+    command->add_option("--src-cert-dir", options->src_cert_dir,
+                        "Directory with CA certificates (*.crt) and a client pair (*.cert, *.key) for the source")
+        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory);
+    command->add_option("--dest-cert-dir", options->dest_cert_dir,
+                        "Directory with CA certificates (*.crt) and a client pair (*.cert, *.key) for the destination")
+        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory);
+
+    command->add_option("--platform", options->platform,
+                        "Copy only this platform of a multi-arch image (default: every platform, keeping the index digest)")
+        ->type_name("OS/ARCH[/VARIANT]");
+    command->add_flag("--all", options->all, "Copy every platform; the default, accepted for skopeo compatibility");
+    command->add_option("--digestfile", options->digestfile, "Write the destination manifest digest to FILE")
+        ->type_name("FILE");
+    command->add_option("--format", options->format,
+                        "text (default) or json: one JSON object with source, destination, digest, backend, "
+                        "platforms, bytes, seconds")
+        ->check(CLI::IsMember({"text", "json"}));
+    command->add_option("--retry-times", options->retry_times, "Retries of a failed transfer (default 3)")
+        ->group("Network")->check(CLI::Range(0, 100));
+    command->add_option("--jobs", options->jobs, "Blobs copied in parallel by the native backend (default 4)")
+        ->group("Network")->check(CLI::Range(1, 64));
+    command->add_option("--timeout", options->timeout, "Seconds one request attempt may take; 0 means no limit")
+        ->group("Network")->check(CLI::Range(0.0, 86400.0));
+    command->add_option("--stall-timeout", options->stall_timeout,
+                        "Seconds without any byte moved before an attempt is aborted (default 60)")
+        ->group("Network")->check(CLI::Range(1.0, 86400.0));
+
+    return [&global, options] { return run_copy_command(global, *options); };
+}
+
+} // namespace ferry::cli

@@ -1,0 +1,168 @@
+#include "credential_options.hpp"
+
+#include <ferry/core/credential_chain.hpp>
+#include <ferry/core/errors.hpp>
+#include <ferry/core/log.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+namespace ferry::cli {
+namespace {
+
+constexpr const char* argv_warning =
+    "puts the secret on the command line, where other local users can read it in the process "
+    "list; prefer --%s-password-stdin or the %s environment variable";
+
+// Settings key prefix and environment variable prefix of one side.
+struct SideNames {
+    const char* key;  // "src" or "dest"
+    const char* env;  // "FERRY_SRC" or "FERRY_DEST"
+};
+
+std::string read_password_from_stdin() {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    // One trailing line break is the terminator of `echo` or a here-string, not part of the secret.
+    if (!text.empty() && text.back() == '\n') {
+        text.pop_back();
+        if (!text.empty() && text.back() == '\r') {
+            text.pop_back();
+        }
+    }
+    return text;
+}
+
+void put(core::SettingMap& settings, const std::string& key, const std::string& value, const std::string& origin) {
+    settings[key] = value;
+    settings[key + "-origin"] = origin;
+}
+
+void warn_about_argv(const std::string& option, const SideNames& names) {
+    char text[512];
+    std::snprintf(text, sizeof text, argv_warning, names.key, (std::string(names.env) + "_PASSWORD").c_str());
+    core::log_warning(option + " " + text);
+}
+
+void add_side_input(core::SettingMap& input, const SideCredentialOptions& side, const SideNames& names) {
+    std::string prefix = names.key;
+    auto from_env = [&](const std::string& suffix, const std::string& key) {
+        std::string variable = std::string(names.env) + "_" + suffix;
+        if (const char* value = std::getenv(variable.c_str()); value != nullptr && *value != '\0') {
+            put(input, prefix + "-" + key, value, variable);
+        }
+    };
+
+    from_env("CREDS", "creds");
+    from_env("USERNAME", "username");
+    from_env("PASSWORD", "password");
+
+    if (!side.creds.empty()) {
+        put(input, prefix + "-creds", side.creds, "--" + prefix + "-creds");
+        warn_about_argv("--" + prefix + "-creds", names);
+    }
+    if (!side.username.empty()) {
+        put(input, prefix + "-username", side.username, "--" + prefix + "-username");
+    }
+    if (!side.password.empty()) {
+        put(input, prefix + "-password", side.password, "--" + prefix + "-password");
+        warn_about_argv("--" + prefix + "-password", names);
+    }
+    if (side.password_stdin) {
+        put(input, prefix + "-password", read_password_from_stdin(), "--" + prefix + "-password-stdin");
+    }
+
+    for (const char* key : {"-creds", "-password"}) {
+        auto found = input.find(prefix + key);
+        if (found != input.end()) {
+            core::Logger::instance().add_secret(found->second);
+        }
+    }
+}
+
+void add_plugin_option(std::map<std::string, core::SettingMap>& settings, const std::string& text) {
+    std::size_t dot = text.find('.');
+    std::size_t equals = text.find('=');
+    if (dot == std::string::npos || equals == std::string::npos || dot == 0 || equals < dot + 2) {
+        throw core::UsageError("invalid --plugin-option \"" + text + "\": write NAME.KEY=VALUE, "
+                               "such as docker-config.authfile=/path/auth.json");
+    }
+    settings[text.substr(0, dot)][text.substr(dot + 1, equals - dot - 1)] = text.substr(equals + 1);
+}
+
+} // namespace
+
+void add_credential_options(CLI::App& command, CredentialOptions& options) {
+    const char* group = "Credentials";
+    command.add_option("--creds-from", options.creds_from,
+                       "Credential sources asked in order for each registry (default " +
+                           std::string(default_creds_from) + "); the first with credentials wins, none means anonymous")
+        ->group(group)->type_name("SOURCE[,SOURCE...]");
+    command.add_option("--src-creds-from", options.source.creds_from, "--creds-from for the source side only")
+        ->group(group)->type_name("SOURCE[,SOURCE...]");
+    command.add_option("--dest-creds-from", options.destination.creds_from, "--creds-from for the destination side only")
+        ->group(group)->type_name("SOURCE[,SOURCE...]");
+
+    for (auto [side, name] : {std::pair{&options.source, "src"}, std::pair{&options.destination, "dest"}}) {
+        std::string env = std::string(name) == "src" ? "FERRY_SRC" : "FERRY_DEST";
+        command.add_option(std::string("--") + name + "-creds", side->creds,
+                           "USER:PASSWORD, split at the first colon (the password may contain ':'). Visible to "
+                           "other local users: prefer " + env + "_CREDS or --" + name + "-password-stdin")
+            ->group(group)->type_name("USER:PASSWORD");
+        command.add_option(std::string("--") + name + "-username", side->username,
+                           "User name (also " + env + "_USERNAME); wins over --" + name + "-creds")
+            ->group(group)->type_name("USER");
+        command.add_option(std::string("--") + name + "-password", side->password,
+                           "Password. Visible to other local users: prefer " + env + "_PASSWORD or --" + name +
+                               "-password-stdin")
+            ->group(group)->type_name("PASSWORD");
+        command.add_flag(std::string("--") + name + "-password-stdin", side->password_stdin,
+                         "Read the password from standard input (one trailing newline is removed)")
+            ->group(group);
+    }
+
+    command.add_option("--authfile", options.authfile,
+                       "Auth file for the docker-config source, read before REGISTRY_AUTH_FILE and the default files")
+        ->group(group)->type_name("FILE");
+    for (const char* key : {"addr", "namespace", "cacert", "token-file", "auth-method", "role-id",
+                            "secret-id-file", "jwt-role", "jwt-mount", "approle-mount", "oidc-audience",
+                            "path-template", "username-field", "password-field"}) {
+        command.add_option(std::string("--vault-") + key, options.vault[key],
+                           std::string("Vault source setting \"") + key + "\" (see docs/credentials.md)")
+            ->group("Vault");
+    }
+}
+
+std::map<std::string, core::SettingMap> build_plugin_settings(const GlobalOptions& global,
+                                                              const CredentialOptions& options) {
+    std::map<std::string, core::SettingMap> settings;
+    for (const auto& text : global.plugin_options) {
+        add_plugin_option(settings, text);
+    }
+
+    if (options.source.password_stdin && options.destination.password_stdin) {
+        throw core::UsageError("--src-password-stdin and --dest-password-stdin cannot both read standard input; "
+                               "give one of the passwords in FERRY_SRC_PASSWORD or FERRY_DEST_PASSWORD");
+    }
+    add_side_input(settings["input"], options.source, SideNames{"src", "FERRY_SRC"});
+    add_side_input(settings["input"], options.destination, SideNames{"dest", "FERRY_DEST"});
+
+    if (!options.authfile.empty()) {
+        settings["docker-config"]["authfile"] = options.authfile;
+    }
+    for (const auto& [key, value] : options.vault) {
+        if (!value.empty()) {
+            settings["vault"][key] = value;
+        }
+    }
+    return settings;
+}
+
+std::vector<std::string> creds_from_for(const CredentialOptions& options, const SideCredentialOptions& side) {
+    if (!side.creds_from.empty()) {
+        return core::parse_name_list(side.creds_from, "--src-creds-from/--dest-creds-from");
+    }
+    return core::parse_name_list(options.creds_from, "--creds-from");
+}
+
+} // namespace ferry::cli

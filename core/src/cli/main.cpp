@@ -1,0 +1,88 @@
+// ferry: copies container images between registries.
+#include "commands.hpp"
+
+#include <ferry/core/cancellation.hpp>
+#include <ferry/core/errors.hpp>
+#include <ferry/core/log.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+namespace {
+
+constexpr const char* version_text = "ferry " FERRY_VERSION " (plugin ABI " FERRY_ABI_TEXT ")";
+
+bool env_is_true(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && std::strcmp(value, "true") == 0;
+}
+
+void configure_logging(const ferry::cli::GlobalOptions& global) {
+    auto& logger = ferry::core::Logger::instance();
+    logger.set_github_actions(env_is_true("GITHUB_ACTIONS"));
+    if (global.verbose || global.debug) {
+        logger.set_level(ferry::core::LogLevel::debug);
+    }
+    if (!global.log_level.empty()) {
+        logger.set_level(ferry::core::parse_log_level(global.log_level));
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"ferry copies container images between registries: all platforms of a multi-arch\n"
+                 "image, credentials from the sources you choose, retries over unreliable links.",
+                 "ferry"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", version_text);
+    app.footer("Exit codes: 0 copied or already up to date, 1 copy failed, 2 usage or input error,\n"
+               "130 interrupted.\nRun `ferry COMMAND --help` for a command's options.");
+
+    ferry::cli::GlobalOptions global;
+    app.add_option("--plugin-dir", global.plugin_dirs,
+                   "Also load plugins from DIR (absolute path); searched after the installed\n"
+                   "directory and FERRY_PLUGIN_PATH")
+        ->type_name("DIR");
+    app.add_option("--plugin-option", global.plugin_options,
+                   "Pass KEY=VALUE to plugin NAME, as NAME.KEY=VALUE")
+        ->type_name("NAME.KEY=VALUE");
+    app.add_flag("-v,--verbose", global.verbose, "Log debug messages: which credential source and backend were used");
+    app.add_flag("--debug", global.debug, "Same as --verbose");
+    app.add_option("--log-level", global.log_level, "debug, info (default), warning, error or quiet");
+
+    std::map<CLI::App*, ferry::cli::CommandRunner> runners;
+    auto register_command = [&](ferry::cli::CommandRunner runner) {
+        runners[app.get_subcommands({}).back()] = std::move(runner);
+    };
+    register_command(ferry::cli::add_copy_command(app, global));
+    register_command(ferry::cli::add_plugins_command(app, global));
+    register_command(ferry::cli::add_creds_command(app, global));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? ferry::core::exit_ok : ferry::core::exit_usage;
+    }
+
+    try {
+        configure_logging(global);
+        ferry::core::install_signal_handlers();
+        for (auto* command : app.get_subcommands()) {
+            return runners.at(command)();
+        }
+    } catch (const ferry::core::UsageError& error) {
+        ferry::core::log_error(error.what());
+        return ferry::core::exit_usage;
+    } catch (const std::invalid_argument& error) {
+        ferry::core::log_error(error.what());
+        return ferry::core::exit_usage;
+    } catch (const std::exception& error) {
+        ferry::core::log_error(error.what());
+        return ferry::core::cancellation_requested() ? ferry::core::exit_interrupted : ferry::core::exit_failed;
+    }
+    return ferry::core::exit_usage;
+}
