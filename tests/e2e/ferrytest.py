@@ -83,7 +83,7 @@ def start_ferry(*args: str, env: dict[str, str] | None = None, stdin: str | None
 
 
 def docker_ref(registry: Endpoint, repo_tag: str) -> str:
-    return f"docker://{registry.host}:{registry.port}/{repo_tag}"
+    return f"docker://{registry.host}/{repo_tag}"
 
 
 def cmdlines_containing(needle: str) -> list[str]:

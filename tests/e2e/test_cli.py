@@ -1,0 +1,200 @@
+"""End-to-end tests of ferry's command line: validation before any network traffic, exit
+codes, result output and credential reporting, against the shared real registries."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from ferrytest import (IMAGES, clean_env, docker_ref, plain_registry, run_ferry, secure_registry,
+                       unique_repo)
+from registry import count_requests, manifest_digest, seed
+
+
+def available_backends() -> list[str]:
+    listing = run_ferry("plugins", "--format", "json").json()
+    return [p["name"] for p in listing if p["kind"] == "backend" and not p["error"]]
+
+
+class CliBasics(unittest.TestCase):
+    def test_version_names_abi(self):
+        result = run_ferry("--version")
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, r"^ferry \d+\.\d+\.\d+ \(plugin ABI 1\)")
+
+    def test_copy_help_warns_about_argv_passwords(self):
+        result = run_ferry("copy", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("FERRY_SRC_PASSWORD", result.stdout)
+        self.assertIn("visible to other local users", result.stdout)
+        self.assertIn("Examples:", result.stdout)
+
+    def test_plugins_lists_shipped_plugins(self):
+        listing = run_ferry("plugins", "--format", "json").json()
+        names = {p["name"]: p for p in listing if not p["error"]}
+        self.assertIn("input", names)
+        self.assertEqual(names["input"]["kind"], "credential-source")
+        self.assertEqual(names["input"]["abi"], 1)
+        self.assertTrue(names["input"]["file"].endswith("/lib/ferry/plugins/ferry-input.so"))
+
+    def test_missing_arguments_exit_usage(self):
+        self.assertEqual(run_ferry("copy", "only-one").returncode, 2)
+
+
+class ValidationBeforeNetwork(unittest.TestCase):
+    """Bad input fails with exit code 2 and sends nothing to the registry."""
+
+    def assert_rejected_without_traffic(self, args: list[str], expected: str, env=None):
+        registry = plain_registry()
+        before = count_requests(registry.access_log)
+        result = run_ferry(*args, env=env)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(expected, result.stderr)
+        self.assertEqual(count_requests(registry.access_log), before)
+        return result
+
+    def test_uppercase_repository_names_component(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", "--dest-tls-verify=false", docker_ref(registry, "mirror/Busybox:v1"),
+             docker_ref(registry, "mirror/ok:v1")], '"Busybox"')
+
+    def test_invalid_digest_rejected(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", docker_ref(registry, "a/b@sha256:abc"), docker_ref(registry, "c/d:v1")], "sha256 needs 64")
+
+    def test_unsupported_transport_rejected(self):
+        self.assert_rejected_without_traffic(["copy", "docker-archive:/tmp/x.tar", "oci:/tmp/y"],
+                                             '"docker-archive"')
+
+    def test_creds_without_colon_hides_value(self):
+        registry = plain_registry()
+        result = self.assert_rejected_without_traffic(
+            ["copy", "--dest-tls-verify=false", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
+            "FERRY_SRC_CREDS has no ':'", env=clean_env(FERRY_SRC_CREDS="justauser-secretvalue"))
+        self.assertNotIn("justauser-secretvalue", result.stderr)
+
+    def test_username_without_password_rejected(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", "--src-username", "bob", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
+            "without a password")
+
+    def test_unknown_backend_lists_available(self):
+        registry = plain_registry()
+        result = self.assert_rejected_without_traffic(
+            ["copy", "--backend", "teleport", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
+            'unknown backend "teleport"')
+        self.assertIn("available:", result.stderr)
+
+    def test_unknown_credential_source_rejected(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", "--creds-from", "input,carrier-pigeon", docker_ref(registry, "a/b:v1"),
+             docker_ref(registry, "c/d:v1")], 'unknown credential source "carrier-pigeon"')
+
+    def test_invalid_platform_rejected(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", "--platform", "linux", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
+            'invalid platform "linux"')
+
+    def test_both_password_stdin_rejected(self):
+        registry = plain_registry()
+        self.assert_rejected_without_traffic(
+            ["copy", "--src-username", "a", "--src-password-stdin", "--dest-username", "b",
+             "--dest-password-stdin", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
+            "cannot both read standard input")
+
+    def test_destination_tag_and_digest_rejected(self):
+        registry = plain_registry()
+        digest = "sha256:" + "0" * 64
+        self.assert_rejected_without_traffic(
+            ["copy", docker_ref(registry, "a/b:v1"), docker_ref(registry, f"c/d:v1@{digest}")],
+            "has both a tag and a digest")
+
+
+class CredsWhich(unittest.TestCase):
+    def test_input_source_reports_user_not_password(self):
+        env = clean_env(FERRY_SRC_CREDS="puller:pa:ss w0rd$")
+        result = run_ferry("creds", "which", "--creds-from", "input", "registry.example.com/team/app:1", env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('registry.example.com: input (FERRY_SRC_CREDS), user "puller", password', result.stdout)
+        self.assertNotIn("pa:ss", result.stdout + result.stderr)
+
+    def test_destination_side_uses_dest_options(self):
+        env = clean_env(FERRY_SRC_CREDS="puller:one", FERRY_DEST_USERNAME="pusher", FERRY_DEST_PASSWORD="two2")
+        result = run_ferry("creds", "which", "--side", "destination", "--creds-from", "input",
+                           "registry.example.com/team/app:1", env=env)
+        self.assertIn('user "pusher"', result.stdout)
+
+    def test_no_credentials_means_anonymous(self):
+        result = run_ferry("creds", "which", "--creds-from", "input", "alpine")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("docker.io: anonymous", result.stdout)
+
+
+class CopyResultOutput(unittest.TestCase):
+    """Result reporting, with every backend that is built."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.backends = available_backends()
+        if not cls.backends:
+            raise unittest.SkipTest("no copy backend is built")
+        cls.registry = plain_registry()
+        cls.repo = unique_repo("cli/source")
+        cls.digest = seed(IMAGES / "multiarch", "v1", cls.registry, f"{cls.repo}:v1")
+
+    def test_json_and_digestfile_match_registry(self):
+        for backend in self.backends:
+            with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
+                destination = unique_repo(f"cli/{backend}")
+                digestfile = Path(tmp) / "digest"
+                result = run_ferry("copy", "--backend", backend, "--format", "json", "--digestfile",
+                                   str(digestfile), "--src-tls-verify=false", "--dest-tls-verify=false",
+                                   docker_ref(self.registry, f"{self.repo}:v1"),
+                                   docker_ref(self.registry, f"{destination}:V1-Upper"))
+                self.assertEqual(result.returncode, 0, result.stderr)
+                report = result.json()
+                self.assertEqual(report["digest"], self.digest)
+                self.assertEqual(report["backend"], backend)
+                self.assertEqual(sorted(report["platforms"]), ["linux/amd64", "linux/arm64/v8"])
+                self.assertEqual(digestfile.read_text(), self.digest)
+                self.assertEqual(manifest_digest(self.registry, destination, "V1-Upper"), self.digest)
+
+    def test_tag_and_matching_digest_copies_by_digest(self):
+        for backend in self.backends:
+            with self.subTest(backend=backend):
+                destination = unique_repo(f"cli/{backend}")
+                result = run_ferry("copy", "--backend", backend, "--format", "json", "--src-tls-verify=false",
+                                   "--dest-tls-verify=false",
+                                   docker_ref(self.registry, f"{self.repo}:v1@{self.digest}"),
+                                   docker_ref(self.registry, f"{destination}:v1"))
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.json()["digest"], self.digest)
+                self.assertEqual(result.json()["source"],
+                                 docker_ref(self.registry, f"{self.repo}@{self.digest}"))
+
+    def test_tag_and_other_digest_refused_before_transfer(self):
+        wrong = "sha256:" + "1" * 64
+        for backend in self.backends:
+            with self.subTest(backend=backend):
+                destination = unique_repo(f"cli/{backend}")
+                blob_reads = count_requests(self.registry.access_log, method="GET", path_regex=r"/blobs/")
+                result = run_ferry("copy", "--backend", backend, "--src-tls-verify=false", "--dest-tls-verify=false",
+                                   docker_ref(self.registry, f"{self.repo}:v1@{wrong}"),
+                                   docker_ref(self.registry, f"{destination}:v1"))
+                self.assertEqual(result.returncode, 1)
+                self.assertIn(f"resolves to {self.digest}, not {wrong}", result.stderr)
+                self.assertEqual(count_requests(self.registry.access_log, method="GET", path_regex=r"/blobs/"),
+                                 blob_reads)
+                self.assertEqual(count_requests(self.registry.access_log, method="PUT",
+                                                path_regex=rf"/v2/{destination}/"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
