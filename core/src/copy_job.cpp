@@ -246,8 +246,7 @@ CopyReport run_copy(const PluginHost& host, const CopyOptions& options) {
                 throw UsageError(std::string(error.what()));
             }
             if (error.status() != FERRY_ERROR_UNSUPPORTED || last) {
-                throw CopyError("copying " + source.text + " to " + destination.text + " with backend " +
-                                backend.name() + " failed: " + error.what());
+                throw CopyError("copying " + source.text + " to " + destination.text + ": " + error.what());
             }
             log_warning("backend " + backend.name() + " cannot do this copy (" + error.what() +
                         "); trying backend " + backends[i + 1]->name());

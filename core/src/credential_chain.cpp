@@ -84,8 +84,7 @@ std::optional<FoundCredential> CredentialChain::resolve(ferry_side_role role, co
             if (error.status() == FERRY_ERROR_INVALID_INPUT) {
                 throw UsageError(std::string(error.what()));
             }
-            throw CopyError("credential source \"" + name + "\" failed for " + side_name(role) +
-                            " registry " + registry + ": " + error.what());
+            throw CopyError("credentials for " + side_name(role) + " registry " + registry + ": " + error.what());
         }
 
         if (found) {

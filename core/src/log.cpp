@@ -130,9 +130,11 @@ void Logger::write(LogLevel level, std::string_view message) {
     if (!enabled(level)) {
         return;
     }
-    std::string line = format(level, redact(message));
+    std::string redacted = redact(message);
 
+    // format() reads github_actions_, so it runs under the lock like every other access.
     std::lock_guard lock(mutex_);
+    std::string line = format(level, redacted);
     if (progress_line_open_) {
         std::fputs("\r\033[K", stderr);
         progress_line_open_ = false;

@@ -20,6 +20,15 @@ std::vector<ferry_setting> to_settings(const SettingMap& settings) {
 
 std::string copy_string(const char* text) { return text == nullptr ? std::string() : std::string(text); }
 
+// The plugin's message, or a stand-in when it returned a failure without calling set_error.
+std::string error_text(HostServices& services, int32_t status) {
+    std::string message = services.take_error();
+    if (message.empty()) {
+        message = "returned status " + std::to_string(status) + " without an error message";
+    }
+    return message;
+}
+
 // Calls into a plugin and turns an escaped exception into a status, so a plugin built without
 // the SDK cannot take the host down by throwing.
 template <typename Call>
@@ -96,7 +105,7 @@ BackendInstance::BackendInstance(std::shared_ptr<LoadedPlugin> plugin, const Set
     });
     if (status != FERRY_OK || instance_ == nullptr) {
         throw PluginError(status == FERRY_OK ? FERRY_ERROR : static_cast<ferry_status>(status),
-                          describe("start") + ": " + services_->take_error());
+                          describe("start") + ": " + error_text(*services_, status));
     }
 }
 
@@ -118,7 +127,7 @@ CopyOutcome BackendInstance::copy(const ferry_copy_request& request) {
         return plugin_->backend_api()->copy(instance_, &request, &result);
     });
     if (status != FERRY_OK) {
-        throw PluginError(static_cast<ferry_status>(status), services_->take_error());
+        throw PluginError(static_cast<ferry_status>(status), describe("copy") + ": " + error_text(*services_, status));
     }
 
     CopyOutcome outcome;
@@ -137,7 +146,8 @@ std::string BackendInstance::resolve_digest(const ferry_side& side, const Settin
         return plugin_->backend_api()->resolve_digest(instance_, &side, view.data(), view.size(), &digest);
     });
     if (status != FERRY_OK) {
-        throw PluginError(static_cast<ferry_status>(status), services_->take_error());
+        throw PluginError(static_cast<ferry_status>(status),
+                          describe("resolve a digest") + ": " + error_text(*services_, status));
     }
     return copy_string(digest);
 }
@@ -150,7 +160,7 @@ CredentialInstance::CredentialInstance(std::shared_ptr<LoadedPlugin> plugin, con
     });
     if (status != FERRY_OK || instance_ == nullptr) {
         throw PluginError(status == FERRY_OK ? FERRY_ERROR : static_cast<ferry_status>(status),
-                          describe("start") + ": " + services_->take_error());
+                          describe("start") + ": " + error_text(*services_, status));
     }
 }
 
@@ -175,7 +185,8 @@ std::optional<FoundCredential> CredentialInstance::lookup(const ferry_credential
         return std::nullopt;
     }
     if (status != FERRY_OK) {
-        throw PluginError(static_cast<ferry_status>(status), services_->take_error());
+        throw PluginError(static_cast<ferry_status>(status),
+                          describe("look up credentials") + ": " + error_text(*services_, status));
     }
 
     FoundCredential found;
@@ -196,7 +207,7 @@ void CredentialInstance::store(const std::string& registry, const ferry_credenti
     int32_t status = call_plugin(*services_, [&] { return api->store(instance_, registry.c_str(), &credential); });
     if (status != FERRY_OK) {
         throw PluginError(static_cast<ferry_status>(status), describe("store credentials for " + registry) +
-                                                                 ": " + services_->take_error());
+                                                                 ": " + error_text(*services_, status));
     }
 }
 
@@ -209,7 +220,7 @@ void CredentialInstance::erase(const std::string& registry) {
     int32_t status = call_plugin(*services_, [&] { return api->erase(instance_, registry.c_str()); });
     if (status != FERRY_OK) {
         throw PluginError(static_cast<ferry_status>(status), describe("delete credentials for " + registry) +
-                                                                 ": " + services_->take_error());
+                                                                 ": " + error_text(*services_, status));
     }
 }
 

@@ -74,17 +74,22 @@ bool is_domain_component(std::string_view component) {
 }
 
 bool is_port(std::string_view port) {
-    return !port.empty() && port.size() <= 5 &&
-           std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    return std::stoi(std::string(port)) <= 65535;
 }
 
+// Hex digits and ':' between brackets, at least "::". Like the distribution grammar, this leaves
+// out zone identifiers and dotted IPv4 tails such as [::ffff:192.0.2.1].
 bool is_ipv6_literal(std::string_view host) {
     if (host.size() < 4 || host.front() != '[' || host.back() != ']') {
         return false;
     }
     std::string_view inner = host.substr(1, host.size() - 2);
     return std::all_of(inner.begin(), inner.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':';
     });
 }
 
@@ -289,11 +294,17 @@ ImageReference parse_registry_reference(std::string_view text) {
         throw ReferenceError(quote(name) + " looks like an image ID, not a repository name: "
                              "write repository@sha256:<digest> to copy by digest");
     }
-    if (name.size() > max_name_length) {
-        throw ReferenceError("repository name in " + quote(text) + " is longer than 255 characters");
-    }
 
     auto [domain, repository] = split_domain(name);
+    // The limit covers the full name after Docker Hub normalisation: registry host, '/' and
+    // repository. Older versions of the distribution reference parser count the same. Newer
+    // ones count the repository alone, so every name accepted here passes both.
+    std::size_t full_length = domain.size() + 1 + repository.size();
+    if (full_length > max_name_length) {
+        throw ReferenceError("image name " + quote(domain + "/" + repository) + " is " +
+                             std::to_string(full_length) + " characters long; registry host, '/' "
+                             "and repository together may have at most 255");
+    }
     validate_domain(domain);
     validate_repository(repository, text);
     reference.registry = domain;
