@@ -1,0 +1,211 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <thread>
+
+namespace ferry::skopeo {
+
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class FileDescriptor {
+public:
+    FileDescriptor() = default;
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+struct Pipe {
+    FileDescriptor read_end;
+    FileDescriptor write_end;
+};
+
+// Returns 0 or the errno of pipe2.
+int open_pipe(Pipe& pipe) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        return errno;
+    }
+    pipe.read_end.reset(fds[0]);
+    pipe.write_end.reset(fds[1]);
+    return 0;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+    std::vector<char*> pointers;
+    pointers.reserve(strings.size() + 1);
+    for (const std::string& text : strings) {
+        pointers.push_back(const_cast<char*>(text.c_str()));
+    }
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+// Starts the child; returns 0 and sets pid, or an errno value.
+int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Descriptors the host opened without O_CLOEXEC must not leak into skopeo.
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
+
+    // A process group of its own lets a cancellation reach skopeo and anything it started, and
+    // keeps a terminal's Ctrl-C for ferry, which then stops the group itself.
+    sigset_t defaults;
+    sigset_t empty;
+    sigfillset(&defaults);
+    sigemptyset(&empty);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes,
+                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+    std::vector<char*> argv = c_strings(spec.argv);
+    std::vector<char*> envp = c_strings(spec.environment);
+    const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return error;
+}
+
+// Reads what is available from fd into out; returns false at end of file or on a hard error.
+bool drain(int fd, std::string& out) {
+    std::array<char, 65536> buffer;
+    while (true) {
+        const ssize_t count = ::read(fd, buffer.data(), buffer.size());
+        if (count > 0) {
+            out.append(buffer.data(), static_cast<std::size_t>(count));
+            continue;
+        }
+        if (count < 0 && errno == EINTR) {
+            continue;
+        }
+        if (count < 0 && errno == EAGAIN) {
+            return true;
+        }
+        return false;
+    }
+}
+
+// Sends SIGTERM to the child's process group, then SIGKILL when it outlives grace.
+void stop_group(pid_t pid, std::chrono::milliseconds grace, int& status) {
+    ::kill(-pid, SIGTERM);
+
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) {
+            // The leader is gone; anything it left in the group gets no second chance.
+            ::kill(-pid, SIGKILL);
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+} // namespace
+
+ProcessResult run_process(const ProcessSpec& spec, const std::function<bool()>& should_stop) {
+    ProcessResult result;
+
+    Pipe out_pipe;
+    Pipe err_pipe;
+    result.spawn_error = open_pipe(out_pipe);
+    if (result.spawn_error == 0) {
+        result.spawn_error = open_pipe(err_pipe);
+    }
+    if (result.spawn_error != 0) {
+        return result;
+    }
+
+    pid_t pid = -1;
+    result.spawn_error = spawn_child(spec, out_pipe.write_end.get(), err_pipe.write_end.get(), pid);
+    out_pipe.write_end.reset();
+    err_pipe.write_end.reset();
+    if (result.spawn_error != 0) {
+        return result;
+    }
+
+    ::fcntl(out_pipe.read_end.get(), F_SETFL, O_NONBLOCK);
+    ::fcntl(err_pipe.read_end.get(), F_SETFL, O_NONBLOCK);
+
+    std::array<pollfd, 2> fds = {{{out_pipe.read_end.get(), POLLIN, 0},
+                                  {err_pipe.read_end.get(), POLLIN, 0}}};
+    std::array<std::string*, 2> sinks = {&result.out, &result.err};
+    const int poll_ms = static_cast<int>(spec.poll_interval.count());
+    // Stays -1 (neither exited nor signalled) when the status is lost.
+    int status = -1;
+    bool reaped = false;
+
+    while (!reaped) {
+        if (should_stop && should_stop()) {
+            stop_group(pid, spec.termination_grace, status);
+            result.stopped = true;
+            break;
+        }
+
+        // Both pipes closed: the child is exiting, or runs on without output.
+        if (fds[0].fd < 0 && fds[1].fd < 0) {
+            const pid_t done = ::waitpid(pid, &status, WNOHANG);
+            // ECHILD: something else in this process reaped the child; its status is lost.
+            reaped = done == pid || (done < 0 && errno == ECHILD);
+            if (!reaped) {
+                std::this_thread::sleep_for(spec.poll_interval);
+            }
+            continue;
+        }
+
+        const int ready = ::poll(fds.data(), fds.size(), poll_ms);
+        if (ready < 0 && errno != EINTR) {
+            std::this_thread::sleep_for(spec.poll_interval);
+        }
+        for (std::size_t i = 0; i < fds.size() && ready > 0; ++i) {
+            if (fds[i].fd >= 0 && fds[i].revents != 0 && !drain(fds[i].fd, *sinks[i])) {
+                fds[i].fd = -1;
+            }
+        }
+    }
+
+    if (WIFEXITED(status)) {
+        result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        result.signal = WTERMSIG(status);
+    }
+    return result;
+}
+
+} // namespace ferry::skopeo

@@ -1,0 +1,250 @@
+#include "skopeo_backend.hpp"
+
+#include "command_line.hpp"
+#include "skopeo_failure.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace ferry::skopeo {
+
+namespace {
+
+constexpr int kDefaultRetryTimes = 3;
+constexpr int kMaxRetryTimes = 100;
+
+void require_known_transport(const sdk::Side& side, const char* label) {
+    const auto transport = side.image.transport;
+    if (transport != FERRY_TRANSPORT_DOCKER && transport != FERRY_TRANSPORT_OCI_LAYOUT) {
+        throw sdk::Error(FERRY_ERROR_UNSUPPORTED,
+                         std::string("the skopeo backend cannot reach the ") + label + " \"" +
+                             side.image.text + "\": unknown transport " +
+                             std::to_string(static_cast<int>(transport)));
+    }
+}
+
+// Returns the digest the destination contains after a successful copy: the source digest, or the
+// chosen child's digest when a platform is given.
+std::string expected_digest(const Manifest& manifest, const std::string& source_digest,
+                            const std::optional<Platform>& platform,
+                            const std::string& source_text) {
+    if (!platform || !manifest.is_index) {
+        return source_digest;
+    }
+    const IndexEntry* entry = select_platform(manifest, *platform);
+    if (entry == nullptr) {
+        std::string available = platform_list(manifest);
+        throw sdk::Error(FERRY_ERROR, "the source " + source_text + " has no " + platform->text() +
+                                          " image; it has: " +
+                                          (available.empty() ? "no platforms" : available));
+    }
+    return entry->digest;
+}
+
+std::string read_digest_file(const std::string& path, const std::string& step) {
+    std::ifstream file(path);
+    std::stringstream content;
+    content << file.rdbuf();
+    std::string digest = content.str();
+    while (!digest.empty() && std::isspace(static_cast<unsigned char>(digest.back()))) {
+        digest.pop_back();
+    }
+
+    static const std::regex valid("^sha256:[0-9a-f]{64}$");
+    if (!std::regex_match(digest, valid)) {
+        throw sdk::Error(FERRY_ERROR, step + ": skopeo succeeded but wrote no manifest digest to " +
+                                          path + "; check that this skopeo supports --digestfile");
+    }
+    return digest;
+}
+
+} // namespace
+
+SkopeoBackend::SkopeoBackend(sdk::Host host, sdk::Settings settings)
+    : host_(host), settings_(std::move(settings)) {}
+
+std::optional<std::string> SkopeoBackend::setting(const sdk::Settings& request,
+                                                  const char* key) const {
+    if (auto value = request.get(key)) {
+        return value;
+    }
+    return settings_.get(key);
+}
+
+int SkopeoBackend::retry_times(const sdk::Settings& request) const {
+    const auto text = setting(request, "retry-times");
+    if (!text) {
+        return kDefaultRetryTimes;
+    }
+
+    char* end = nullptr;
+    errno = 0;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    const bool valid = !text->empty() && end != nullptr && *end == '\0' && errno == 0 &&
+                       value >= 0 && value <= kMaxRetryTimes;
+    if (!valid) {
+        throw sdk::Error(FERRY_ERROR_INVALID_INPUT,
+                         "invalid retry-times \"" + *text + "\": expected a whole number from 0 to " +
+                             std::to_string(kMaxRetryTimes));
+    }
+    return static_cast<int>(value);
+}
+
+const SkopeoTool& SkopeoBackend::tool(SkopeoSession& session, const sdk::Settings& request) {
+    const char* search_path = std::getenv("PATH");
+    const std::string path =
+        locate_skopeo(setting(request, "skopeo-path"), search_path == nullptr ? "" : search_path);
+
+    auto cached = tools_.find(path);
+    if (cached != tools_.end()) {
+        return cached->second;
+    }
+
+    const std::string step = "reading the version of " + path;
+    const std::string output = session.run_checked(step, version_arguments(path));
+    const auto version = parse_skopeo_version(output);
+    if (!version) {
+        throw sdk::Error(FERRY_ERROR_UNSUPPORTED,
+                         step + ": cannot find a version in \"" + output.substr(0, 200) +
+                             "\"; check that skopeo-path names skopeo");
+    }
+    if (*version < kOldestSupportedVersion) {
+        throw sdk::Error(FERRY_ERROR_UNSUPPORTED,
+                         "skopeo " + version->text() + " at " + path + " is older than " +
+                             kOldestSupportedVersion.text() +
+                             ", the oldest release the skopeo backend supports; upgrade skopeo "
+                             "or use --backend native");
+    }
+
+    SkopeoTool found{path, *version, capabilities_of(*version)};
+    host_.debug("using " + path + ", version " + version->text() +
+                (found.capabilities.multi_arch_flag ? "" : " (no --multi-arch, using --all)") +
+                (found.capabilities.preserve_digests ? "" : " (no --preserve-digests)"));
+    return tools_.emplace(path, found).first->second;
+}
+
+std::string SkopeoBackend::copied_platforms(SkopeoSession& session, const SkopeoTool& tool,
+                                            const SideAccess& source,
+                                            const std::string& source_text,
+                                            const Manifest& manifest,
+                                            const std::optional<Platform>& platform, int retries) {
+    if (manifest.is_index) {
+        if (!platform) {
+            return platform_list(manifest);
+        }
+        const IndexEntry* entry = select_platform(manifest, *platform);
+        return entry != nullptr && entry->platform ? entry->platform->text() : platform->text();
+    }
+    if (!is_image_config(manifest.config_media_type)) {
+        return std::string();
+    }
+
+    const std::string step = "reading the image config of " + source_text;
+    const std::string config = session.run_checked(step, inspect_arguments(tool, source, retries, true));
+    const auto found = platform_of_config(config);
+    if (!found) {
+        host_.debug(step + ": the config names no os and architecture");
+        return std::string();
+    }
+
+    const bool mismatch = platform && (found->os != platform->os ||
+                                       found->architecture != platform->architecture ||
+                                       (!platform->variant.empty() &&
+                                        found->variant != platform->variant));
+    if (mismatch) {
+        throw sdk::Error(FERRY_ERROR, "the source " + source_text + " is a single " +
+                                          found->text() + " image, not " + platform->text() +
+                                          "; copy it without a platform");
+    }
+    return found->text();
+}
+
+std::optional<std::string> SkopeoBackend::destination_digest(SkopeoSession& session,
+                                                             const SkopeoTool& tool,
+                                                             const SideAccess& destination,
+                                                             const std::string& destination_text,
+                                                             int retries) {
+    const std::string step = "inspecting destination " + destination_text;
+    ProcessResult result = session.run(step, inspect_arguments(tool, destination, retries));
+    if (result.succeeded()) {
+        return sha256_digest(result.out);
+    }
+
+    const std::string reason = failure_reason(result.err);
+    if (is_not_found(reason)) {
+        host_.debug(step + ": not there yet (" + redact(reason, session.secrets()) + ")");
+        return std::nullopt;
+    }
+    throw failure_error(step, result, session.secrets());
+}
+
+sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
+    require_known_transport(request.source, "source");
+    require_known_transport(request.destination, "destination");
+    std::optional<Platform> platform;
+    if (!request.platform.empty()) {
+        platform = Platform::parse(request.platform);
+    }
+    const int retries = retry_times(request.settings);
+    const std::string& source_text = request.source.image.text;
+    const std::string& destination_text = request.destination.image.text;
+
+    SkopeoSession session(host_);
+    const SkopeoTool& skopeo = tool(session, request.settings);
+    const SideAccess source = session.prepare(request.source, "source");
+    const SideAccess destination = session.prepare(request.destination, "destination");
+
+    sdk::CopyOutcome outcome;
+    const std::string raw = session.run_checked("inspecting source " + source_text,
+                                                inspect_arguments(skopeo, source, retries));
+    outcome.source_digest = sha256_digest(raw);
+    const Manifest manifest = parse_manifest(raw);
+    const std::string expected = expected_digest(manifest, outcome.source_digest, platform,
+                                                 source_text);
+    outcome.platforms =
+        copied_platforms(session, skopeo, source, source_text, manifest, platform, retries);
+
+    const auto existing = destination_digest(session, skopeo, destination, destination_text, retries);
+    if (existing && *existing == expected) {
+        host_.debug(destination_text + " already has " + expected + "; skipping the copy");
+        outcome.digest = expected;
+        outcome.up_to_date = true;
+        return outcome;
+    }
+
+    CopyOptions options;
+    options.policy_file = session.policy_file();
+    options.digest_file = session.file("digest");
+    options.platform = platform;
+    options.retry_times = retries;
+    const std::string step = "copying " + source_text + " to " + destination_text;
+    session.run_checked(step, copy_arguments(skopeo, source, destination, options));
+
+    outcome.digest = read_digest_file(options.digest_file, step);
+    if (outcome.digest != expected) {
+        host_.warning(destination_text + " has digest " + outcome.digest +
+                      ", not the source's " + expected + ": skopeo " + skopeo.version.text() +
+                      " rewrote the manifest");
+    }
+    return outcome;
+}
+
+std::string SkopeoBackend::resolve_digest(const sdk::Side& side, const sdk::Settings& settings) {
+    const char* label = side.role == FERRY_SIDE_DESTINATION ? "destination" : "source";
+    require_known_transport(side, label);
+    const int retries = retry_times(settings);
+
+    SkopeoSession session(host_);
+    const SkopeoTool& skopeo = tool(session, settings);
+    const SideAccess access = session.prepare(side, label);
+    const std::string raw = session.run_checked(
+        std::string("inspecting ") + label + " " + side.image.text,
+        inspect_arguments(skopeo, access, retries));
+    return sha256_digest(raw);
+}
+
+} // namespace ferry::skopeo

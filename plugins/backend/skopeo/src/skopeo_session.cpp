@@ -1,0 +1,107 @@
+#include "skopeo_session.hpp"
+
+#include "auth_file.hpp"
+#include "child_environment.hpp"
+#include "skopeo_failure.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace ferry::skopeo {
+
+namespace {
+
+// Accepts every image: ferry copies what the user named, and signature policy is not part of
+// what it promises.
+const char* const kPolicy = R"({"default":[{"type":"insecureAcceptAnything"}]})";
+
+// A per-user registries.conf makes containers/image skip /etc/containers/registries.conf and its
+// drop-in directory, so no system-wide credential helper or mirror changes what skopeo reaches.
+const char* const kRegistriesConf =
+    "# Written by ferry: no mirrors, no credential helpers, no short-name aliases.\n";
+
+} // namespace
+
+SkopeoSession::SkopeoSession(sdk::Host host)
+    : host_(host), directory_(PrivateDirectory::create()) {
+    IsolatedPaths paths;
+    paths.home = directory_.make_directory("home");
+    paths.xdg_config_home = directory_.make_directory("home/.config");
+    paths.xdg_runtime_dir = directory_.make_directory("runtime");
+    paths.docker_config = directory_.make_directory("docker");
+    directory_.make_directory("home/.config/containers");
+    directory_.write_file("home/.config/containers/registries.conf", kRegistriesConf);
+
+    policy_file_ = directory_.write_file("policy.json", kPolicy);
+    environment_ = build_child_environment(current_environment(), paths);
+}
+
+SideAccess SkopeoSession::prepare(const sdk::Side& side, const std::string& label) {
+    SideAccess access;
+    access.transport = side.image.transport;
+    access.image_name = skopeo_image_name(side.image, side.role);
+    access.tls_verify = side.tls_verify;
+    access.cert_dir = side.cert_dir;
+    if (side.image.transport != FERRY_TRANSPORT_DOCKER) {
+        return access;
+    }
+
+    const AuthForm form = auth_form_of(side.credential);
+    const std::string origin = side.credential && !side.credential->source_name.empty()
+                                   ? " from " + side.credential->source_name
+                                   : std::string();
+    if (form == AuthForm::anonymous) {
+        host_.debug(label + " " + side.image.registry + ": anonymous" + origin);
+        return access;
+    }
+
+    sdk::Secret content = render_auth_file(side.image.registry, *side.credential);
+    access.auth_file = directory_.write_file(label + "-auth.json", content.reveal());
+    for (sdk::Secret& secret : sensitive_strings(*side.credential)) {
+        secrets_.push_back(std::move(secret));
+    }
+    host_.debug(label + " " + side.image.registry + ": " + describe(form) + origin +
+                ", passed in an auth file");
+    return access;
+}
+
+ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std::string>& argv) {
+    check_cancelled(step);
+    host_.debug(step + ": running " + format_command(argv));
+
+    ProcessSpec spec;
+    spec.argv = argv;
+    spec.environment = environment_;
+    ProcessResult result = run_process(spec, [this] { return host_.cancelled(); });
+
+    if (result.spawn_error != 0) {
+        const int error = result.spawn_error;
+        const bool missing = error == ENOENT || error == EACCES || error == ENOEXEC;
+        throw sdk::Error(missing ? FERRY_ERROR_UNSUPPORTED : FERRY_ERROR,
+                         step + ": cannot run " + argv.front() + ": " + std::strerror(error) +
+                             (missing ? "; install skopeo with `apt-get install skopeo`, or use "
+                                        "`--backend native`"
+                                      : ""));
+    }
+    if (result.stopped) {
+        throw sdk::Error(FERRY_ERROR_CANCELLED, step + ": cancelled; skopeo was stopped");
+    }
+    return result;
+}
+
+std::string SkopeoSession::run_checked(const std::string& step,
+                                       const std::vector<std::string>& argv) {
+    ProcessResult result = run(step, argv);
+    if (!result.succeeded()) {
+        throw failure_error(step, result, secrets_);
+    }
+    return std::move(result.out);
+}
+
+void SkopeoSession::check_cancelled(const std::string& next_step) const {
+    if (host_.cancelled()) {
+        throw sdk::Error(FERRY_ERROR_CANCELLED, "cancelled before " + next_step);
+    }
+}
+
+} // namespace ferry::skopeo

@@ -1,0 +1,50 @@
+// Everything one backend call needs to run skopeo safely: a private directory for auth files,
+// policy and configuration, the isolated environment, and the secrets to keep out of messages.
+#pragma once
+
+#include "command_line.hpp"
+#include "private_directory.hpp"
+#include "process.hpp"
+
+#include <ferry/sdk.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ferry::skopeo {
+
+// Creates the private directory on construction and removes it, auth files included, on
+// destruction: after success, after an error and after a cancellation alike.
+class SkopeoSession {
+public:
+    explicit SkopeoSession(sdk::Host host);
+
+    // Writes the side's auth file when it has credentials and returns how skopeo reaches it.
+    // label ("source", "destination") names the side in logs and file names.
+    SideAccess prepare(const sdk::Side& side, const std::string& label);
+
+    // Runs skopeo and returns its result, whatever the exit status. Throws ferry::sdk::Error:
+    // FERRY_ERROR_CANCELLED when the host was cancelled (skopeo is stopped first),
+    // FERRY_ERROR_UNSUPPORTED when the executable cannot be started.
+    ProcessResult run(const std::string& step, const std::vector<std::string>& argv);
+
+    // Like run, but returns stdout and throws the classified, redacted failure_error when skopeo
+    // does not succeed.
+    std::string run_checked(const std::string& step, const std::vector<std::string>& argv);
+
+    // Throws FERRY_ERROR_CANCELLED when the host was cancelled, naming the step not begun.
+    void check_cancelled(const std::string& next_step) const;
+
+    const std::vector<sdk::Secret>& secrets() const noexcept { return secrets_; }
+    const std::string& policy_file() const noexcept { return policy_file_; }
+    std::string file(std::string_view name) const { return directory_.file(name); }
+
+private:
+    sdk::Host host_;
+    PrivateDirectory directory_;
+    std::vector<std::string> environment_;
+    std::vector<sdk::Secret> secrets_;
+    std::string policy_file_;
+};
+
+} // namespace ferry::skopeo
