@@ -50,12 +50,25 @@ FERRY_SRC_USERNAME=demo FERRY_SRC_PASSWORD=$(cat "$(state source password_file)"
     "docker://127.0.0.1:$source_port/demo/busybox:v1" "docker://127.0.0.1:$mirror_port/mirror/busybox:v1"
 
 echo "== checking the mirror"
-"$ferry" copy --format json --dest-tls-verify=false --src-tls-verify=false \
-    "docker://127.0.0.1:$mirror_port/mirror/busybox:v1" "oci:$work/layout:v1" > "$work/check.json"
-python3 - "$work/check.json" "$work/layout" <<'PY'
+PYTHONPATH="$support" python3 - "$work/registries" <<'PY'
 import json, sys
-result = json.load(open(sys.argv[1]))
-index = json.load(open(sys.argv[2] + "/index.json"))
-print(f"mirror digest {result['digest']}, platforms {', '.join(result['platforms'])}")
+from pathlib import Path
+from registry import Endpoint, get_manifest, manifest_digest
+state = Path(sys.argv[1])
+source, mirror = Endpoint.load(state / "source.json"), Endpoint.load(state / "mirror.json")
+source_digest = manifest_digest(source, "demo/busybox", "v1")
+mirror_digest = manifest_digest(mirror, "mirror/busybox", "v1")
+index = json.loads(get_manifest(mirror, "mirror/busybox", "v1").body)
+print(f"source index digest {source_digest}")
+print(f"mirror index digest {mirror_digest}")
+for child in index["manifests"]:
+    platform = child["platform"]
+    name = "/".join(filter(None, [platform["os"], platform["architecture"], platform.get("variant")]))
+    same = manifest_digest(mirror, "mirror/busybox", child["digest"]) == child["digest"]
+    print(f"  {name:<16} {child['digest']} {'present' if same else 'MISSING'}")
+    if not same:
+        sys.exit(f"platform {name} is missing at the mirror")
+if source_digest != mirror_digest:
+    sys.exit("the mirror's digest differs from the source's")
 PY
 echo "demo finished: the mirror has every platform of the image under the same digest"

@@ -12,8 +12,8 @@ build_packages=(
     libcurl4-openssl-dev libssl-dev libsecret-1-dev libgtest-dev libgmock-dev
 )
 test_packages=(
-    docker-registry skopeo apache2-utils openssl curl jq python3 ca-certificates
-    dbus gnome-keyring libsecret-tools golang-docker-credential-helpers
+    docker-registry skopeo apache2-utils openssl curl jq python3 python3-yaml ca-certificates debootstrap
+    dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools golang-docker-credential-helpers
     clang libclang-rt-14-dev
 )
 
