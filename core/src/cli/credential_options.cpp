@@ -124,13 +124,16 @@ void add_credential_options(CLI::App& command, CredentialOptions& options) {
     command.add_option("--authfile", options.authfile,
                        "Auth file for the docker-config source, read before REGISTRY_AUTH_FILE and the default files")
         ->group(group)->type_name("FILE");
-    for (const char* key : {"addr", "namespace", "cacert", "token-file", "auth-method", "role-id",
+    for (const char* key : {"addr", "namespace", "cacert", "capath", "token-file", "auth-method", "role-id",
                             "secret-id-file", "jwt-role", "jwt-mount", "approle-mount", "oidc-audience",
-                            "path-template", "username-field", "password-field"}) {
+                            "path-template", "username-field", "password-field", "timeout"}) {
         command.add_option(std::string("--vault-") + key, options.vault[key],
                            std::string("Vault source setting \"") + key + "\" (see docs/credentials.md)")
             ->group("Vault");
     }
+    command.add_option("--keyring-timeout", options.keyring_timeout,
+                       "Seconds one Secret Service call of the keyring source may take")
+        ->group(group)->type_name("SECONDS");
 }
 
 std::map<std::string, core::SettingMap> build_plugin_settings(const GlobalOptions& global,
@@ -149,6 +152,9 @@ std::map<std::string, core::SettingMap> build_plugin_settings(const GlobalOption
 
     if (!options.authfile.empty()) {
         settings["docker-config"]["authfile"] = options.authfile;
+    }
+    if (!options.keyring_timeout.empty()) {
+        settings["keyring"]["timeout"] = options.keyring_timeout;
     }
     for (const auto& [key, value] : options.vault) {
         if (!value.empty()) {

@@ -29,6 +29,7 @@ struct CredentialOptions {
     SideCredentialOptions destination;
     std::string authfile;
     std::map<std::string, std::string> vault; // --vault-KEY VALUE
+    std::string keyring_timeout;
 };
 
 void add_credential_options(CLI::App& command, CredentialOptions& options);

@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+    } catch (const CLI::ExtrasError&) {
+        // CLI11 repeats the unexpected arguments, and a misplaced one may be a password.
+        ferry::core::log_error("unexpected arguments on the command line (not shown, because they may "
+                               "contain secrets); run `ferry COMMAND --help` for the options");
+        return ferry::core::exit_usage;
     } catch (const CLI::ParseError& error) {
         int code = app.exit(error);
         return code == 0 ? ferry::core::exit_ok : ferry::core::exit_usage;
