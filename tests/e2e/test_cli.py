@@ -39,6 +39,12 @@ class CliBasics(unittest.TestCase):
         self.assertEqual(names["input"]["abi"], 1)
         self.assertTrue(names["input"]["file"].endswith("/lib/ferry/plugins/ferry-input.so"))
 
+    def test_unexpected_argument_not_echoed(self):
+        result = run_ferry("copy", "alpine", "mirror.example.com/alpine", "s3cr3t-misplaced-password")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("unexpected arguments", result.stderr)
+        self.assertNotIn("s3cr3t-misplaced-password", result.stderr + result.stdout)
+
     def test_missing_arguments_exit_usage(self):
         self.assertEqual(run_ferry("copy", "only-one").returncode, 2)
 
