@@ -12,6 +12,7 @@ function(ferry_add_plugin name)
         CXX_VISIBILITY_PRESET hidden
         VISIBILITY_INLINES_HIDDEN ON
         LIBRARY_OUTPUT_DIRECTORY "${FERRY_PLUGIN_OUTPUT_DIR}")
-    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined
+        "-Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/ferry-plugin.map")
     install(TARGETS ${target} LIBRARY DESTINATION "${FERRY_PLUGIN_INSTALL_DIR}" COMPONENT runtime)
 endfunction()

@@ -122,7 +122,7 @@ void add_credential_options(CLI::App& command, CredentialOptions& options) {
     }
 
     command.add_option("--authfile", options.authfile,
-                       "Auth file for the docker-config source, read before REGISTRY_AUTH_FILE and the default files")
+                       "Auth file for the docker-config source; when given, the only file it reads (REGISTRY_AUTH_FILE and the default files are skipped)")
         ->group(group)->type_name("FILE");
     for (const char* key : {"addr", "namespace", "cacert", "capath", "token-file", "auth-method", "role-id",
                             "secret-id-file", "jwt-role", "jwt-mount", "approle-mount", "oidc-audience",
