@@ -6,6 +6,7 @@
 #include <ferry/core/credential_chain.hpp>
 #include <ferry/core/errors.hpp>
 #include <ferry/core/log.hpp>
+#include <ferry/core/progress.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,8 @@ void write_digestfile(const std::string& path, const std::string& digest) {
     }
 }
 
+using core::format_bytes;
+
 void print_report(const core::CopyReport& report, const std::string& format) {
     if (format == "json") {
         nlohmann::json result = {
@@ -77,7 +80,9 @@ void print_report(const core::CopyReport& report, const std::string& format) {
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", report.seconds);
-    std::cout << "Backend: " << report.backend << ", " << report.bytes << " bytes, " << seconds << " s" << std::endl;
+    // A backend that cannot count what it moved (skopeo) reports 0 bytes.
+    std::string bytes = report.bytes == 0 ? "" : format_bytes(report.bytes) + ", ";
+    std::cout << "Backend: " << report.backend << ", " << bytes << seconds << " s" << std::endl;
 }
 
 core::CopyOptions to_copy_options(const GlobalOptions& global, const CopyCommandOptions& options) {
