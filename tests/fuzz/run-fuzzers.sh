@@ -23,7 +23,7 @@ for target in $targets; do
     corpus="$build_dir/fuzz-corpus/$target"
     mkdir -p "$corpus"
     echo "fuzzing $target for $seconds s"
-    if ! "$build_dir/tests/fuzz/"*/"$target" -max_total_time="$seconds" -print_final_stats=0 \
+    if ! "$build_dir/bin/$target" -max_total_time="$seconds" -print_final_stats=0 \
             -artifact_prefix="$build_dir/fuzz-crash-$target-" "$corpus" 2>"$build_dir/$target.log"; then
         echo "$target failed; see $build_dir/$target.log" >&2
         tail -n 30 "$build_dir/$target.log" >&2

@@ -1,0 +1,90 @@
+// One libcurl easy handle and the requests sent through it.
+//
+// Each worker owns one HttpClient, so its connections (and TLS sessions) are reused from one
+// request to the next. Redirects are never followed here: the registry client follows them
+// itself, because libcurl forwards a custom Authorization header to any redirect target.
+#pragma once
+
+#include "registry_error.hpp"
+#include "tls_config.hpp"
+
+#include <ferry/sdk.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+typedef void CURL;
+
+namespace ferry::native {
+
+struct TransferSettings {
+    long timeout_milliseconds = 0; // whole attempt; 0 = no limit
+    long stall_seconds = 60;       // abort when no byte moved for this long; 0 = never
+    bool force_http1 = false;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::vector<std::pair<std::string, std::string>> headers; // lowercase name, trimmed value
+    std::string body;
+    bool body_truncated = false;
+    std::string url;
+
+    // The first value of a header; empty when absent.
+    std::string header(std::string_view lowercase_name) const;
+    std::vector<std::string> header_values(std::string_view lowercase_name) const;
+};
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers;               // "Name: value"
+    const ferry::sdk::Secret* authorization = nullptr; // the Authorization value, never logged
+
+    // Request body: either bytes, or a reader that fills a buffer and returns 0 at the end.
+    // A reader may throw to abort the request; perform() rethrows the exception.
+    std::optional<std::string_view> body;
+    std::function<std::size_t(char*, std::size_t)> reader;
+    std::uint64_t body_size = 0; // with reader
+
+    // Receives the body of a 2xx response instead of HttpResponse::body. May throw to abort.
+    std::function<void(const char*, std::size_t)> sink;
+
+    // Called once with the status and headers of a 2xx response, before its first body byte
+    // reaches sink. May throw to abort.
+    std::function<void(const HttpResponse&)> on_headers;
+
+    // Bodies kept in HttpResponse::body are cut at this size.
+    std::size_t max_buffered_body = 4 * 1024 * 1024;
+};
+
+
+class HttpClient {
+public:
+    HttpClient(TlsConfig tls, TransferSettings settings, ferry::sdk::Host host);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    // Sends one request and returns any HTTP response, whatever its status. Throws
+    // TransferError for network failures and timeouts, ferry::sdk::Error FERRY_ERROR_CANCELLED
+    // when the host is cancelled, and whatever a reader or sink threw.
+    HttpResponse perform(const HttpRequest& request);
+
+    const TlsConfig& tls() const noexcept { return tls_; }
+
+private:
+    void apply_options(const HttpRequest& request);
+
+    CURL* handle_;
+    TlsConfig tls_;
+    TransferSettings settings_;
+    ferry::sdk::Host host_;
+};
+
+} // namespace ferry::native

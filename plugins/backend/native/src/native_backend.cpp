@@ -1,0 +1,39 @@
+#include "native_backend.hpp"
+
+#include "image_copier.hpp"
+#include "registry_store.hpp"
+#include "retry_loop.hpp"
+
+namespace ferry::native {
+
+NativeBackend::NativeBackend(ferry::sdk::Host host, ferry::sdk::Settings) : host_(host) {}
+
+ferry::sdk::CopyOutcome NativeBackend::copy(const ferry::sdk::CopyRequest& request) {
+    ImageCopier copier(request, host_, locations_);
+    return copier.run();
+}
+
+std::string NativeBackend::resolve_digest(const ferry::sdk::Side& side,
+                                          const ferry::sdk::Settings& settings) {
+    const auto options = TransferOptions::from(settings);
+    RetryPolicy policy(options.retry_times);
+    HttpClient client(TlsConfig::load(side.tls_verify, side.cert_dir), options.transfer, host_);
+
+    const auto reference = source_reference(side.image);
+    if (side.image.transport == FERRY_TRANSPORT_DOCKER) {
+        // A HEAD as a source: reading needs pull access only, whichever side the image is on.
+        RegistryStore registry(FERRY_SIDE_SOURCE, side, host_);
+        with_retries(policy, host_, [&] { registry.prepare(client); });
+        const auto digest = with_retries(policy, host_, [&] { return registry.manifest_digest(client, reference); });
+        if (!digest) {
+            throw ferry::sdk::Error(FERRY_ERROR, "manifest " + reference + " not found in " + registry.describe() +
+                                                     "; check the tag or digest");
+        }
+        return *digest;
+    }
+
+    auto layout = open_source(side, host_);
+    return layout->read_manifest(client, reference).digest;
+}
+
+} // namespace ferry::native

@@ -1,0 +1,358 @@
+#include "registry_store.hpp"
+
+#include "digest.hpp"
+#include "upload_location.hpp"
+
+#include <curl/curl.h>
+
+namespace ferry::native {
+namespace {
+
+std::string url_encode(const std::string& text) {
+    char* encoded = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
+    std::string result = encoded != nullptr ? encoded : "";
+    curl_free(encoded);
+    return result;
+}
+
+std::string accept_manifests() { return "Accept: " + media_type::accept_header(); }
+
+// Throws unless the response's Docker-Content-Digest, when present, names these bytes.
+void check_reported_digest(const HttpResponse& response, const std::string& bytes,
+                           const std::string& operation) {
+    const auto reported = response.header("docker-content-digest");
+    if (reported.empty()) {
+        return; // the caller computes the digest from the bytes
+    }
+    const auto parsed = parse_digest(reported);
+    if (!parsed) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": the registry reported an invalid digest \"" +
+                                                 reported + "\"");
+    }
+    const auto computed = compute_digest(bytes, parsed->algorithm);
+    if (computed != reported) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": the registry reported digest " + reported +
+                                                 " but the manifest received has digest " + computed);
+    }
+}
+
+bool has_foreign_layers(const Manifest& manifest) {
+    for (const auto& layer : manifest.layers) {
+        if (layer.is_foreign()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+RegistryStore::RegistryStore(ferry_side_role role, const ferry::sdk::Side& side, ferry::sdk::Host host)
+    : host_(host), repository_(side.image.repository),
+      scopes_{role == FERRY_SIDE_SOURCE ? pull_scope(repository_) : push_scope(repository_)},
+      client_(side.image.registry, side.credential, side.tls_verify, host) {}
+
+std::string RegistryStore::describe() const { return "docker://" + in_repository(); }
+
+std::string RegistryStore::in_repository() const { return client_.registry() + "/" + repository_; }
+
+std::optional<std::pair<std::string, std::string>> RegistryStore::registry_location() const {
+    return std::make_pair(client_.registry(), repository_);
+}
+
+std::string RegistryStore::api_path(const std::string& kind, const std::string& reference) const {
+    return client_.url("/v2/" + repository_ + "/" + kind + "/" + reference);
+}
+
+void RegistryStore::prepare(HttpClient& client) { client_.ping(client); }
+
+ManifestData RegistryStore::read_manifest(HttpClient& client, const std::string& reference) {
+    const std::string operation = "reading manifest " + reference + " from " + in_repository();
+    HttpRequest request;
+    request.url = api_path("manifests", reference);
+    request.headers.push_back(accept_manifests());
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 404) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": not found (HTTP 404" +
+                                                 (describe_registry_errors(response.body).empty()
+                                                      ? ""
+                                                      : ", " + describe_registry_errors(response.body)) +
+                                                 "); check the tag or digest");
+    }
+    if (response.status != 200) {
+        throw client_.unexpected_status(response, operation, true);
+    }
+    if (response.body_truncated) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": the manifest is larger than " +
+                                                 std::to_string(kMaxManifestBytes) + " bytes");
+    }
+
+    ManifestData manifest;
+    manifest.bytes = response.body;
+    check_reported_digest(response, manifest.bytes, operation);
+
+    const auto requested = parse_digest(reference);
+    manifest.digest = compute_digest(manifest.bytes, requested ? requested->algorithm : "sha256");
+    if (requested && manifest.digest != reference) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": the registry returned a manifest with digest " +
+                                                 manifest.digest + " instead");
+    }
+
+    try {
+        manifest.media_type = detect_manifest_type(response.header("content-type"), manifest.bytes).media_type;
+    } catch (const ferry::sdk::Error& error) {
+        throw ferry::sdk::Error(error.status(), operation + ": " + error.what());
+    }
+    return manifest;
+}
+
+void RegistryStore::read_blob(HttpClient& client, const Descriptor& blob, std::uint64_t offset,
+                              const BlobSink& sink) {
+    const std::string operation = "reading blob " + blob.digest + " from " + in_repository() +
+                             (offset > 0 ? " from byte " + std::to_string(offset) : std::string());
+    HttpRequest request;
+    request.url = api_path("blobs", blob.digest);
+    if (offset > 0) {
+        request.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
+    }
+
+    // A server that ignores Range returns 200 with the whole blob, so skip what the caller has.
+    std::uint64_t skip = 0;
+    request.on_headers = [&](const HttpResponse& response) {
+        if (response.status != 206) {
+            skip = offset;
+            return;
+        }
+        const auto range = response.header("content-range");
+        if (range.rfind("bytes " + std::to_string(offset) + "-", 0) != 0) {
+            throw TransferError(Failure{Failure::Kind::rejected, 206, true, std::nullopt},
+                                operation + ": the registry returned the range \"" + range + "\"");
+        }
+    };
+    request.sink = [&](const char* data, std::size_t size) {
+        const auto skipped = static_cast<std::size_t>(std::min<std::uint64_t>(skip, size));
+        skip -= skipped;
+        if (size > skipped) {
+            sink(data + skipped, size - skipped);
+        }
+    };
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 206 && offset > 0) {
+        return;
+    }
+    if (response.status != 200) {
+        throw client_.unexpected_status(response, operation, true);
+    }
+}
+
+std::optional<std::string> RegistryStore::manifest_digest(HttpClient& client,
+                                                          const std::string& reference) {
+    const std::string operation = "checking manifest " + reference + " in " + in_repository();
+    HttpRequest request;
+    request.method = "HEAD";
+    request.url = api_path("manifests", reference);
+    request.headers.push_back(accept_manifests());
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 404) {
+        return std::nullopt;
+    }
+    if (response.status != 200) {
+        throw client_.unexpected_status(response, operation, true);
+    }
+
+    const auto digest = response.header("docker-content-digest");
+    if (parse_digest(digest)) {
+        return digest;
+    }
+    // Without the header, only the bytes tell the digest.
+    return read_manifest(client, reference).digest;
+}
+
+bool RegistryStore::has_blob(HttpClient& client, const Descriptor& blob) {
+    const std::string operation = "checking blob " + blob.digest + " in " + in_repository();
+    HttpRequest request;
+    request.method = "HEAD";
+    request.url = api_path("blobs", blob.digest);
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 200) {
+        return true;
+    }
+    if (response.status == 404) {
+        return false;
+    }
+    throw client_.unexpected_status(response, operation, true);
+}
+
+std::optional<std::string> RegistryStore::start_upload(HttpClient& client, const Descriptor& blob,
+                                                       const std::optional<std::string>& mount_from,
+                                                       bool& mounted) {
+    mounted = false;
+    HttpRequest request;
+    request.method = "POST";
+    request.body = std::string_view();
+
+    if (mount_from) {
+        const std::string operation = "mounting blob " + blob.digest + " from " + *mount_from + " into " +
+                                 in_repository();
+        request.url = client_.url("/v2/" + repository_ + "/blobs/uploads/?mount=" +
+                                  url_encode(blob.digest) + "&from=" + url_encode(*mount_from));
+        Scopes scopes = scopes_;
+        scopes.push_back(pull_scope(*mount_from));
+
+        const auto response = client_.send(client, request, scopes, operation);
+        if (response.status == 201) {
+            mounted = true;
+            return std::nullopt;
+        }
+        if (response.status == 202) {
+            // The registry declined the mount and opened an ordinary upload session instead.
+            host_.debug(operation + ": declined; uploading");
+            return resolve_upload_location(request.url, response.header("location"));
+        }
+        host_.debug(operation + ": HTTP " + std::to_string(response.status) + "; uploading instead");
+    }
+
+    const std::string operation = "starting the upload of blob " + blob.digest + " to " + in_repository();
+    request.url = client_.url("/v2/" + repository_ + "/blobs/uploads/");
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status != 202) {
+        throw client_.unexpected_status(response, operation, false);
+    }
+    try {
+        return resolve_upload_location(request.url, response.header("location"));
+    } catch (const std::invalid_argument& error) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": " + error.what());
+    }
+}
+
+BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
+                                    const std::optional<std::string>& mount_from, BlobContent& content) {
+    bool mounted = false;
+    auto location = start_upload(client, blob, mount_from, mounted);
+    if (mounted) {
+        return BlobWrite::mounted;
+    }
+
+    try {
+        content.start();
+        if (blob.size <= kMonolithicUploadLimit) {
+            finish_upload(client, blob, *location, &content);
+        } else {
+            const auto last_location = upload_chunks(client, blob, *location, content);
+            location = last_location;
+            finish_upload(client, blob, *location, nullptr);
+        }
+        content.stop();
+    } catch (...) {
+        content.stop();
+        cancel_upload(client, *location);
+        throw;
+    }
+    return BlobWrite::uploaded;
+}
+
+// NOTE: a failed chunk restarts the whole blob. docker-registry 2.8 cancels an upload session
+// whose stored size differs from the offset in its _state parameter, so a broken PATCH cannot
+// be resumed there. Registries without that check could resume at the offset in Range.
+std::string RegistryStore::upload_chunks(HttpClient& client, const Descriptor& blob,
+                                         std::string location, BlobContent& content) {
+    for (std::uint64_t offset = 0; offset < blob.size; offset += kUploadChunkBytes) {
+        const std::uint64_t length = std::min(kUploadChunkBytes, blob.size - offset);
+        const std::string operation = "uploading bytes " + std::to_string(offset) + "-" +
+                                 std::to_string(offset + length - 1) + " of blob " + blob.digest +
+                                 " to " + in_repository();
+
+        std::uint64_t remaining = length;
+        HttpRequest request;
+        request.method = "PATCH";
+        request.url = location;
+        request.headers = {"Content-Type: application/octet-stream",
+                           "Content-Range: " + std::to_string(offset) + "-" +
+                               std::to_string(offset + length - 1)};
+        request.body_size = length;
+        request.reader = [&](char* buffer, std::size_t size) -> std::size_t {
+            const auto allowed = static_cast<std::size_t>(std::min<std::uint64_t>(size, remaining));
+            const auto count = allowed == 0 ? 0 : content.read(buffer, allowed);
+            remaining -= count;
+            return count;
+        };
+
+        const auto response = client_.send(client, request, scopes_, operation);
+        if (response.status != 202) {
+            throw client_.unexpected_status(response, operation, false);
+        }
+        location = resolve_upload_location(location, response.header("location"));
+    }
+    return location;
+}
+
+void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
+                                  const std::string& location, BlobContent* content) {
+    const std::string operation = "uploading blob " + blob.digest + " to " + in_repository();
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = with_digest_parameter(location, blob.digest);
+    request.headers.push_back("Content-Type: application/octet-stream");
+    if (content != nullptr) {
+        request.body_size = blob.size;
+        request.reader = [content](char* buffer, std::size_t size) { return content->read(buffer, size); };
+    } else {
+        request.body = std::string_view();
+    }
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status != 201) {
+        throw client_.unexpected_status(response, operation, false);
+    }
+}
+
+void RegistryStore::cancel_upload(HttpClient& client, const std::string& location) {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.url = location;
+    try {
+        const auto response = client_.send(client, request, scopes_, "cancelling an upload");
+        host_.debug("cancelled the upload session at " + in_repository() + ": HTTP " +
+                    std::to_string(response.status));
+    } catch (const std::exception& error) {
+        // The registry expires abandoned sessions by itself; the copy's own error matters more.
+        host_.debug(std::string("could not cancel an upload session: ") + error.what());
+    }
+}
+
+void RegistryStore::write_manifest(HttpClient& client, const ManifestData& manifest,
+                                   const Manifest& parsed, const std::optional<std::string>& tag) {
+    const auto reference = tag ? *tag : manifest.digest;
+    const std::string operation = "writing manifest " + manifest.digest + " to " + in_repository() +
+                             (tag ? " as " + *tag : std::string());
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = api_path("manifests", reference);
+    request.headers.push_back("Content-Type: " + manifest.media_type);
+    request.body = std::string_view(manifest.bytes);
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 500 && has_foreign_layers(parsed)) {
+        auto error = client_.unexpected_status(response, operation, true);
+        throw TransferError(Failure{Failure::Kind::rejected, 500, true, std::nullopt},
+                            std::string(error.what()) +
+                                "; the manifest references foreign (non-distributable) layers "
+                                "with URLs, which this registry refuses: allow their URLs in the "
+                                "registry (docker-registry: validation.manifests.urls.allow)");
+    }
+    if (response.status != 201 && response.status != 200) {
+        throw client_.unexpected_status(response, operation, true);
+    }
+
+    const auto stored = response.header("docker-content-digest");
+    if (parse_digest(stored) && stored != manifest.digest) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": the registry stored it as " + stored +
+                                                 ", so it changed the manifest");
+    }
+}
+
+} // namespace ferry::native

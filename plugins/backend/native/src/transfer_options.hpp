@@ -1,0 +1,27 @@
+// The request settings the native backend honours, parsed and checked.
+#pragma once
+
+#include "http_client.hpp"
+
+#include <ferry/sdk.hpp>
+
+namespace ferry::native {
+
+struct TransferOptions {
+    // Blobs copied at once. On a long, lossy link one TCP connection stays far below the link's
+    // capacity, because every loss halves its window. Four connections lose independently and
+    // fill it better. Four also stays below the connection counts at which registries throttle,
+    // close to dockerd's defaults of 3 parallel downloads and 5 parallel uploads.
+    int jobs = 4;
+    int retry_times = 3;
+    TransferSettings transfer;
+
+    // Reads "jobs", "retry-times", "timeout" (seconds per attempt, fractions allowed, 0 = none),
+    // "stall-timeout" (seconds without bytes moved, 0 = never) and "force-http1"
+    // ("true"/"false"). Absent keys
+    // keep the defaults. Throws ferry::sdk::Error FERRY_ERROR_INVALID_INPUT naming the key and
+    // value for anything else.
+    static TransferOptions from(const ferry::sdk::Settings& settings);
+};
+
+} // namespace ferry::native
