@@ -45,7 +45,8 @@ std::optional<std::string> check_descriptor(const ferry_plugin_descriptor* descr
     }
     if (descriptor->kind == FERRY_PLUGIN_BACKEND) {
         auto* api = static_cast<const ferry_backend_api*>(descriptor->api);
-        if (api->struct_size < sizeof(ferry_backend_api) || api->create == nullptr ||
+        // check_credentials was appended later within ABI 1, so it is optional.
+        if (api->struct_size < offsetof(ferry_backend_api, check_credentials) || api->create == nullptr ||
             api->destroy == nullptr || api->copy == nullptr || api->resolve_digest == nullptr) {
             return "incomplete backend function table";
         }

@@ -152,6 +152,22 @@ std::string BackendInstance::resolve_digest(const ferry_side& side, const Settin
     return copy_string(digest);
 }
 
+void BackendInstance::check_credentials(const ferry_side& side, const SettingMap& settings) {
+    const ferry_backend_api* api = plugin_->backend_api();
+    if (!FERRY_HAS_FIELD(ferry_backend_api, api, check_credentials) || api->check_credentials == nullptr) {
+        throw PluginError(FERRY_ERROR_UNSUPPORTED, "backend \"" + plugin_->name() + "\" cannot check credentials");
+    }
+
+    std::vector<ferry_setting> view = to_settings(settings);
+    int32_t status = call_plugin(*services_, [&] {
+        return api->check_credentials(instance_, &side, view.data(), view.size());
+    });
+    if (status != FERRY_OK) {
+        throw PluginError(static_cast<ferry_status>(status),
+                          describe("check credentials") + ": " + error_text(*services_, status));
+    }
+}
+
 CredentialInstance::CredentialInstance(std::shared_ptr<LoadedPlugin> plugin, const SettingMap& settings)
     : plugin_(std::move(plugin)), services_(std::make_unique<HostServices>(plugin_->name(), nullptr)) {
     std::vector<ferry_setting> view = to_settings(settings);

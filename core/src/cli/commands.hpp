@@ -24,11 +24,17 @@ struct GlobalOptions {
 
 using CommandRunner = std::function<int()>;
 
+// The backends tried when --backend is not given: ferry's own client first, skopeo only when
+// the native backend cannot do a copy.
+inline constexpr const char* default_backends = "native,skopeo";
+
 // Loads the plugins from the default directories and --plugin-dir, in that order.
 std::unique_ptr<core::PluginHost> load_plugins(const GlobalOptions& global);
 
 CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global);
 CommandRunner add_plugins_command(CLI::App& app, const GlobalOptions& global);
 CommandRunner add_creds_command(CLI::App& app, const GlobalOptions& global);
+CommandRunner add_login_command(CLI::App& app, const GlobalOptions& global);
+CommandRunner add_logout_command(CLI::App& app, const GlobalOptions& global);
 
 } // namespace ferry::cli

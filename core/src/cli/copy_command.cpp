@@ -17,8 +17,6 @@
 namespace ferry::cli {
 namespace {
 
-// The backends tried when --backend is not given.
-constexpr const char* default_backends = "skopeo";
 
 struct CopyCommandOptions {
     std::string source;

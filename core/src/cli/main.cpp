@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
     register_command(ferry::cli::add_copy_command(app, global));
     register_command(ferry::cli::add_plugins_command(app, global));
     register_command(ferry::cli::add_creds_command(app, global));
+    register_command(ferry::cli::add_login_command(app, global));
+    register_command(ferry::cli::add_logout_command(app, global));
 
     try {
         app.parse(argc, argv);

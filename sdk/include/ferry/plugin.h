@@ -183,6 +183,11 @@ typedef struct ferry_backend_api {
        *digest stays valid until the next call on the instance. */
     int32_t (*resolve_digest)(void* instance, const ferry_side* side, const ferry_setting* settings,
                               size_t setting_count, const char** digest);
+    /* Optional (NULL, or absent in an older plugin): checks that the registry side->image->registry
+       accepts side->credential, as `ferry login` needs before it stores them. side->image->repository
+       may be NULL. FERRY_OK when accepted; FERRY_ERROR with a message when rejected. */
+    int32_t (*check_credentials)(void* instance, const ferry_side* side, const ferry_setting* settings,
+                                 size_t setting_count);
 } ferry_backend_api;
 
 /* What a credential source is asked about. */

@@ -255,6 +255,12 @@ public:
     virtual ~Backend() = default;
     virtual CopyOutcome copy(const CopyRequest& request) = 0;
     virtual std::string resolve_digest(const Side& side, const Settings& settings) = 0;
+    // Throws Error(FERRY_ERROR, ...) when the registry rejects side.credential.
+    virtual void check_credentials(const Side& side, const Settings& settings) {
+        (void)side;
+        (void)settings;
+        throw Error(FERRY_ERROR_UNSUPPORTED, "this backend cannot check credentials");
+    }
 };
 
 // Base class of a credential source. lookup returns std::nullopt when nothing is stored.
@@ -358,6 +364,16 @@ int32_t resolve_digest(void* instance, const ferry_side* side, const ferry_setti
 }
 
 template <typename Plugin>
+int32_t check_credentials(void* instance, const ferry_side* side, const ferry_setting* settings,
+                          size_t count) noexcept {
+    auto* self = static_cast<Instance<Plugin>*>(instance);
+    return guarded(self->host, [&]() -> int32_t {
+        self->plugin->check_credentials(Side::from(*side), Settings(settings, count));
+        return FERRY_OK;
+    });
+}
+
+template <typename Plugin>
 int32_t lookup(void* instance, const ferry_credential_query* query, ferry_credential* out) noexcept {
     auto* self = static_cast<Instance<Plugin>*>(instance);
     return guarded(self->host, [&]() -> int32_t {
@@ -409,7 +425,7 @@ template <typename Plugin>
 const ferry_backend_api* backend_api() noexcept {
     static const ferry_backend_api api = {
         sizeof(ferry_backend_api), &create<Plugin>, &destroy<Plugin>, &copy<Plugin>,
-        &resolve_digest<Plugin>,
+        &resolve_digest<Plugin>, &check_credentials<Plugin>,
     };
     return &api;
 }

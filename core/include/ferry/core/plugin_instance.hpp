@@ -76,6 +76,8 @@ public:
     const std::string& name() const { return plugin_->name(); }
     CopyOutcome copy(const ferry_copy_request& request);
     std::string resolve_digest(const ferry_side& side, const SettingMap& settings);
+    // Throws PluginError with FERRY_ERROR_UNSUPPORTED when the backend cannot check credentials.
+    void check_credentials(const ferry_side& side, const SettingMap& settings);
 
 private:
     std::string describe(const std::string& operation) const;

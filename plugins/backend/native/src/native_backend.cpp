@@ -1,7 +1,12 @@
 #include "native_backend.hpp"
 
 #include "image_copier.hpp"
+#include "http_client.hpp"
+#include "registry_client.hpp"
 #include "registry_store.hpp"
+#include "retry_policy.hpp"
+#include "tls_config.hpp"
+#include "transfer_options.hpp"
 #include "retry_loop.hpp"
 
 namespace ferry::native {
@@ -34,6 +39,32 @@ std::string NativeBackend::resolve_digest(const ferry::sdk::Side& side,
 
     auto layout = open_source(side, host_);
     return layout->read_manifest(client, reference).digest;
+}
+
+void NativeBackend::check_credentials(const ferry::sdk::Side& side, const ferry::sdk::Settings& settings) {
+    const auto options = TransferOptions::from(settings);
+    RetryPolicy policy(options.retry_times);
+    HttpClient client(TlsConfig::load(side.tls_verify, side.cert_dir), options.transfer, host_);
+    RegistryClient registry(side.image.registry, side.credential, side.tls_verify, host_);
+    const std::string operation = "checking credentials at " + side.image.registry;
+
+    with_retries(policy, host_, [&] { registry.ping(client); });
+    const auto response = with_retries(policy, host_, [&] {
+        HttpRequest request;
+        request.url = registry.url("/v2/");
+        return registry.send(client, request, Scopes{}, operation);
+    });
+
+    if (response.status == 200) {
+        return;
+    }
+    if (response.status == 401 || response.status == 403) {
+        throw ferry::sdk::Error(FERRY_ERROR, "the registry " + side.image.registry + " rejected the credentials" +
+                                                 (side.credential ? " of user \"" + side.credential->username + "\"" : "") +
+                                                 " (HTTP " + std::to_string(response.status) +
+                                                 "); check the user name and password");
+    }
+    throw final_error(registry.unexpected_status(response, operation, true), 1);
 }
 
 } // namespace ferry::native

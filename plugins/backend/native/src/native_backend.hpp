@@ -14,6 +14,8 @@ public:
 
     ferry::sdk::CopyOutcome copy(const ferry::sdk::CopyRequest& request) override;
     std::string resolve_digest(const ferry::sdk::Side& side, const ferry::sdk::Settings& settings) override;
+    // Pings the registry and authenticates for no repository, as `docker login` does.
+    void check_credentials(const ferry::sdk::Side& side, const ferry::sdk::Settings& settings) override;
 
 private:
     ferry::sdk::Host host_;

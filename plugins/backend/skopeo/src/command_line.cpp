@@ -76,6 +76,19 @@ std::vector<std::string> inspect_arguments(const SkopeoTool& tool, const SideAcc
     return argv;
 }
 
+std::vector<std::string> login_check_arguments(const SkopeoTool& tool, const SideAccess& side,
+                                               const std::string& registry) {
+    std::vector<std::string> argv = {tool.path, "login", "--authfile", side.auth_file};
+    if (!side.tls_verify) {
+        argv.emplace_back("--tls-verify=false");
+    }
+    if (!side.cert_dir.empty()) {
+        argv.insert(argv.end(), {"--cert-dir", side.cert_dir});
+    }
+    argv.push_back(registry);
+    return argv;
+}
+
 std::vector<std::string> copy_arguments(const SkopeoTool& tool, const SideAccess& source,
                                         const SideAccess& destination, const CopyOptions& options) {
     std::vector<std::string> argv = {tool.path, "--policy", options.policy_file};

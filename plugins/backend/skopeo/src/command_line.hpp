@@ -51,6 +51,11 @@ std::vector<std::string> inspect_arguments(const SkopeoTool& tool, const SideAcc
 std::vector<std::string> copy_arguments(const SkopeoTool& tool, const SideAccess& source,
                                         const SideAccess& destination, const CopyOptions& options);
 
+// `skopeo login` of one registry with the credentials already in side.auth_file: skopeo checks
+// existing credentials against the registry and stores nothing new when they are valid.
+std::vector<std::string> login_check_arguments(const SkopeoTool& tool, const SideAccess& side,
+                                               const std::string& registry);
+
 // Renders argv as one line for logs, quoting arguments that contain spaces or quotes.
 std::string format_command(const std::vector<std::string>& argv);
 

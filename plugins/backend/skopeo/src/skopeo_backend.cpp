@@ -247,4 +247,34 @@ std::string SkopeoBackend::resolve_digest(const sdk::Side& side, const sdk::Sett
     return sha256_digest(raw);
 }
 
+void SkopeoBackend::check_credentials(const sdk::Side& side, const sdk::Settings& settings) {
+    if (side.image.transport != FERRY_TRANSPORT_DOCKER || !side.credential) {
+        throw sdk::Error(FERRY_ERROR_INVALID_INPUT, "checking credentials needs a registry and credentials");
+    }
+    if (!side.credential->registry_token.empty()) {
+        throw sdk::Error(FERRY_ERROR_UNSUPPORTED, "skopeo cannot check a registry token; use --backend native");
+    }
+
+    sdk::Side registry_side = side;
+    if (registry_side.image.repository.empty()) {
+        // skopeo's image name needs a repository; login looks at the registry part only.
+        registry_side.image.repository = "ferry/login-check";
+    }
+    SkopeoSession session(host_);
+    const SkopeoTool& skopeo = tool(session, settings);
+    const SideAccess access = session.prepare(registry_side, "registry");
+    const auto argv = login_check_arguments(skopeo, access, side.image.registry);
+    const std::string step = "checking credentials at " + side.image.registry;
+    const ProcessResult result = session.run(step, argv);
+    if (result.succeeded()) {
+        return;
+    }
+    // skopeo prints this, then fails to prompt for a user name because its stdin is /dev/null.
+    if (result.out.find("Existing credentials are invalid") != std::string::npos) {
+        throw sdk::Error(FERRY_ERROR, "the registry " + side.image.registry + " rejected the credentials of user \"" +
+                                          side.credential->username + "\"; check the user name and password");
+    }
+    throw failure_error(step, result, session.secrets());
+}
+
 } // namespace ferry::skopeo

@@ -31,6 +31,10 @@ public:
 
     std::string resolve_digest(const sdk::Side& side, const sdk::Settings& settings) override;
 
+    // Runs `skopeo login` against the credentials in a private auth file, which skopeo only
+    // verifies because they are already there (its stdin is /dev/null, so it never prompts).
+    void check_credentials(const sdk::Side& side, const sdk::Settings& settings) override;
+
 private:
     std::optional<std::string> setting(const sdk::Settings& request, const char* key) const;
     int retry_times(const sdk::Settings& request) const;
