@@ -10,7 +10,12 @@ build_dir=${BUILD_DIR:-$source_dir/build}
 fuzz_seconds=${FUZZ_SECONDS:-30}
 
 bash "$source_dir/tests/scripts/install-deps.sh" test
-bash "$source_dir/tests/scripts/build.sh" "$build_dir"
+# As root (CI), also test the .deb in a fresh debootstrap root.
+package_test=OFF
+if [[ $(id -u) -eq 0 ]]; then
+    package_test=ON
+fi
+bash "$source_dir/tests/scripts/build.sh" "$build_dir" -DFERRY_TEST_PACKAGE=$package_test
 
 ctest --test-dir "$build_dir" --output-on-failure -j "${CTEST_JOBS:-2}"
 

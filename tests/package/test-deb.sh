@@ -123,6 +123,29 @@ for header in ferry/plugin.h ferry/sdk.hpp; do
     fi
 done
 
+# A real copy with the installed ferry: the multi-arch test image between two OCI layouts,
+# which needs no registry inside the chroot. The index digest must survive.
+images=${FERRY_TEST_IMAGES:-$build_dir/test-work/images}
+if [[ -d $images/multiarch ]]; then
+    cp -r "$images/multiarch" "$root/tmp/multiarch"
+    expected=$(jq -r '.manifests[0].digest' "$images/multiarch/index.json")
+    if copied=$(chroot "$root" ferry copy --backend native --format json oci:/tmp/multiarch:v1 oci:/tmp/copy:v1); then
+        digest=$(jq -r '.digest' <<<"$copied")
+        if [[ $digest == "$expected" ]]; then
+            echo "ok: the installed ferry copied the multi-arch image ($digest)"
+        else
+            echo "FAIL: the installed ferry copied $digest, expected $expected" >&2
+            failures=$((failures + 1))
+        fi
+    else
+        echo "FAIL: the installed ferry could not copy oci:/tmp/multiarch:v1" >&2
+        failures=$((failures + 1))
+    fi
+else
+    echo "FAIL: no test images in $images; run tests/support/images/build-test-images.sh first" >&2
+    failures=$((failures + 1))
+fi
+
 if [[ $failures -gt 0 ]]; then
     echo "test-deb.sh: $failures check(s) failed" >&2
     exit 1
