@@ -21,18 +21,6 @@ struct SideNames {
     const char* env;  // "FERRY_SRC" or "FERRY_DEST"
 };
 
-std::string read_password_from_stdin() {
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    // One trailing line break is the terminator of `echo` or a here-string, not part of the secret.
-    if (!text.empty() && text.back() == '\n') {
-        text.pop_back();
-        if (!text.empty() && text.back() == '\r') {
-            text.pop_back();
-        }
-    }
-    return text;
-}
-
 void put(core::SettingMap& settings, const std::string& key, const std::string& value, const std::string& origin) {
     settings[key] = value;
     settings[key + "-origin"] = origin;
@@ -69,7 +57,7 @@ void add_side_input(core::SettingMap& input, const SideCredentialOptions& side, 
         warn_about_argv("--" + prefix + "-password", names);
     }
     if (side.password_stdin) {
-        put(input, prefix + "-password", read_password_from_stdin(), "--" + prefix + "-password-stdin");
+        put(input, prefix + "-password", read_secret_from_stdin(), "--" + prefix + "-password-stdin");
     }
 
     for (const char* key : {"-creds", "-password"}) {

@@ -76,14 +76,7 @@ std::string read_password(const LoginOptions& options) {
     if (!options.password_stdin) {
         return prompt_secret("Password for " + options.username + "@" + options.registry + ": ");
     }
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (!text.empty() && text.back() == '\n') {
-        text.pop_back();
-        if (!text.empty() && text.back() == '\r') {
-            text.pop_back();
-        }
-    }
-    return text;
+    return read_secret_from_stdin();
 }
 
 // Asks each backend in order to check the credentials; the first that can check decides.
