@@ -24,7 +24,7 @@ Rules apply to the requests that start after they are set:
 - Reset closes the client connection with SO_LINGER 0 (the client gets
   ECONNRESET) after a number of body bytes in one direction.
 - Stall stops forwarding, and reading from the sender, for some seconds.
-- Respond answers matching requests itself, without forwarding them.
+- Respond sends a fixed response to matching requests without forwarding them.
 - Bandwidth caps the body bytes per second in one direction (token bucket
   shared by all connections).
 
@@ -69,12 +69,12 @@ IO_TIMEOUT_SECONDS = 300.0
 SEND_QUEUE_DRAIN_SECONDS = 5.0
 SEND_QUEUE_POLL_SECONDS = 0.002
 # On a graceful close, unread request bytes are discarded for this long, so
-# that the kernel does not answer them with a reset before the client reads the response.
+# that the kernel sends no reset for them before the client reads the response.
 LINGER_SECONDS = 2.0
-# A locally answered request body up to this size is read and discarded, which
-# keeps the connection usable. A larger or chunked body closes the connection instead.
+# A Respond rule reads and discards a request body up to this size, which keeps
+# the connection usable. A larger or chunked body closes the connection instead.
 RESPOND_DRAIN_LIMIT = 1 << 20
-# The token bucket holds at most this many seconds of traffic, the burst a cap allows.
+# A token bucket contains at most this many seconds of traffic, which is the largest burst a cap allows.
 BANDWIDTH_BURST_SECONDS = 0.05
 STOP_JOIN_SECONDS = 5.0
 DIRECTIONS = ("up", "down")
@@ -274,7 +274,7 @@ class Bandwidth(Rule):
 
 
 class _TokenBucket:
-    """Token bucket that lets takers go into debt and tells them how long to wait it off."""
+    """Token bucket whose takers may go into debt and then wait until the refill covers it."""
 
     def __init__(self, rate: int) -> None:
         self.rate = rate
@@ -333,6 +333,7 @@ class RequestRecord:
     "failed" (a peer closed or timed out, or the upstream was unreachable).
     bytes_up and bytes_down count the request's bytes on the client side,
     head and framing included. faults lists the names of the rules that fired.
+    seconds runs from the complete request head to the end of the handling.
     """
 
     method: str
@@ -351,6 +352,10 @@ class RequestRecord:
 class _BadMessage(Exception):
     """A peer sent something that is not HTTP/1.1 this proxy can frame."""
 
+    def __init__(self, side: str, detail: str) -> None:
+        super().__init__(f"{side} sent {detail}")
+        self.side = side
+
 
 class _PeerError(Exception):
     """A peer closed the connection, reset it or timed out."""
@@ -358,6 +363,10 @@ class _PeerError(Exception):
     def __init__(self, side: str, detail: str) -> None:
         super().__init__(f"{side}: {detail}")
         self.side = side
+
+
+class _AbortClient(Exception):
+    """The upstream failed mid-exchange: reset the client connection, as a broken link would."""
 
 
 class _ResetConnection(Exception):
@@ -404,7 +413,7 @@ class _Stream:
             if end >= 0:
                 return self._take(end + len(delimiter))
             if len(self.buffer) > limit:
-                raise _BadMessage(f"{self.side} sent more than {limit} bytes without {delimiter!r}")
+                raise _BadMessage(self.side, f"more than {limit} bytes without {delimiter!r}")
             if not self._fill(CHUNK_SIZE):
                 if self.buffer:
                     raise _PeerError(self.side, "closed the connection inside a message head")
@@ -445,12 +454,12 @@ class _Head:
         lines = raw[:-4].decode("latin-1").split("\r\n")
         start = lines[0].split(" ", 2)
         if len(start) < 2:
-            raise _BadMessage(f"{side} sent an invalid start line {lines[0]!r}")
+            raise _BadMessage(side, f"an invalid start line {lines[0]!r}")
         headers = []
         for line in lines[1:]:
             name, colon, value = line.partition(":")
             if not colon or not name or name != name.strip():
-                raise _BadMessage(f"{side} sent an invalid header line {line!r}")
+                raise _BadMessage(side, f"an invalid header line {line!r}")
             headers.append((name, value.strip()))
         return cls(raw, start, headers)
 
@@ -481,7 +490,7 @@ class _Head:
         if length is None:
             return ("close", None)
         if not length.isdigit():
-            raise _BadMessage(f"{side} sent an invalid Content-Length {length!r}")
+            raise _BadMessage(side, f"an invalid Content-Length {length!r}")
         return ("length", int(length))
 
 
@@ -496,14 +505,14 @@ class _Request:
     def parse(cls, raw: bytes) -> "_Request":
         head = _Head.parse(raw, "client")
         if len(head.start) != 3 or not head.start[2].startswith("HTTP/1."):
-            raise _BadMessage(f"client sent an invalid request line {' '.join(head.start)!r}")
+            raise _BadMessage("client", f"an invalid request line {' '.join(head.start)!r}")
         return cls(head, head.start[0], head.start[1], head.start[2])
 
     def framing(self) -> tuple[str, int | None]:
         kind, length = self.head.framing("client")
         if kind == "close":
             if self.head.tokens("transfer-encoding"):
-                raise _BadMessage("client sent a Transfer-Encoding that does not end in chunked")
+                raise _BadMessage("client", "a Transfer-Encoding that does not end in chunked")
             return ("length", 0)  # A request without Content-Length has no body.
         return kind, length
 
@@ -527,7 +536,7 @@ class _Response:
     def parse(cls, raw: bytes) -> "_Response":
         head = _Head.parse(raw, "upstream")
         if not head.start[0].startswith("HTTP/1.") or not head.start[1].isdigit():
-            raise _BadMessage(f"upstream sent an invalid status line {' '.join(head.start)!r}")
+            raise _BadMessage("upstream", f"an invalid status line {' '.join(head.start)!r}")
         return cls(head, head.start[0], int(head.start[1]))
 
     def framing(self, request_method: str) -> tuple[str, int | None]:
@@ -561,7 +570,7 @@ class _Counters:
 
 @dataclass
 class _Exchange:
-    """Bookkeeping of one request while it is handled."""
+    """State of one request while the proxy handles it."""
 
     request: _Request
     rules: list[Rule]
@@ -613,13 +622,13 @@ class _Flow:
                 raise _ResetConnection(rule)
             self.proxy._wait(rule.seconds)
 
-    def read_size(self, wanted: int) -> int:
-        """Cut wanted so that the read ends at the next fault offset and stays within a bandwidth burst."""
+    def read_size(self, size: int) -> int:
+        """Cut size so that the read ends at the next fault offset and stays within a bandwidth burst."""
         if self.triggers:
-            wanted = min(wanted, self.triggers[0][0] - self.position)
+            size = min(size, self.triggers[0][0] - self.position)
         for bucket in self.buckets:
-            wanted = min(wanted, max(1024, int(bucket.capacity)))
-        return max(1, wanted)
+            size = min(size, max(1024, int(bucket.capacity)))
+        return max(1, size)
 
     def advance(self, count: int) -> None:
         self.position += count
@@ -639,18 +648,18 @@ class _Connection:
 # --- The proxy --------------------------------------------------------------------
 
 
-def _parse_loopback_origin(url: str, what: str) -> tuple[str, int]:
-    """Return (host, port) of an http://127.0.0.1:PORT URL, or raise ValueError naming what it was for."""
+def _parse_loopback_origin(url: str, role: str) -> tuple[str, int]:
+    """Return (host, port) of an http://127.0.0.1:PORT URL, or raise ValueError naming the URL's role."""
     parts = urlsplit(url)
     try:
         port = parts.port
     except ValueError:
         port = None
     if parts.scheme != "http" or parts.hostname != LOOPBACK_HOST or port is None:
-        raise ValueError(f"invalid {what} {url!r}: use http://{LOOPBACK_HOST}:PORT, because the proxy speaks plain "
+        raise ValueError(f"invalid {role} {url!r}: use http://{LOOPBACK_HOST}:PORT, because the proxy speaks plain "
                          f"HTTP and reaches only loopback servers")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise ValueError(f"invalid {what} {url!r}: use an origin without path, query or user")
+        raise ValueError(f"invalid {role} {url!r}: use an origin without path, query or user")
     return LOOPBACK_HOST, port
 
 
@@ -769,7 +778,7 @@ class FaultProxy:
             rule._reset_counters()
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RequestRecord]:
-        """Poll until the log holds at least count requests or timeout seconds pass, then return the log.
+        """Poll until the log contains at least count requests or timeout seconds pass, then return the log.
 
         A client may see the end of a response before the proxy logs it, so tests
         poll here instead of reading `requests` at once.
@@ -900,8 +909,8 @@ class FaultProxy:
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
         try:
             stream.send(head + body)
-        except _PeerError:
-            pass
+        except _PeerError as error:
+            log.debug("%d response not delivered: %s", status, error)
 
     # --- Requests ----------------------------------------------------------------------
 
@@ -923,6 +932,8 @@ class FaultProxy:
             return self._forward(connection, exchange), True
         except _ResetConnection:
             exchange.outcome = "reset"
+            return False, False
+        except _AbortClient:
             return False, False
         finally:
             self._record(connection, exchange)
@@ -946,7 +957,7 @@ class FaultProxy:
         keep_alive = request.head.keeps_alive(request.version)
         if request.has_body:
             if request.expects_continue or kind == "chunked" or length > RESPOND_DRAIN_LIMIT:
-                keep_alive = False  # The body stays unread, so the next request could not be found.
+                keep_alive = False  # The body stays unread, so the start of the next request is unknown.
             else:
                 self._discard(connection.client, length)
 
@@ -1004,11 +1015,13 @@ class FaultProxy:
         except _ResetConnection as reset:
             self._reset_both(client.sock, upstream.sock, reset.rule.direction)
             raise
-        except _PeerError as error:
+        except (_PeerError, _BadMessage) as error:
             log.info("%s %s: %s", request.method, request.target, error)
             _abort(upstream.sock)
             if error.side == "upstream":
-                _abort(client.sock)  # Pass the failure on, as a broken link would.
+                raise _AbortClient() from None
+            if isinstance(error, _BadMessage):
+                raise
             return False
         finally:
             upstream.sock.close()
@@ -1024,14 +1037,15 @@ class FaultProxy:
             if request.expects_continue and not client.buffer:
                 response = self._await_continue(client, upstream)
                 if response is not None and response.status >= 200:
-                    # The upstream answered before the body, which stays unread in the client socket.
-                    return self._relay_response(connection, exchange, upstream, response) and False
+                    # The upstream responded before the body, which stays unread in the client socket.
+                    self._relay_response(connection, exchange, upstream, response)
+                    return False
             try:
                 self._relay_body(client, upstream, request.framing(), up)
             except _PeerError as error:
                 if error.side != "upstream":
                     raise
-                # The upstream may have answered early and closed: pass on its response if there is one.
+                # The upstream may have responded early and closed. Pass its response on if there is one.
                 log.info("%s %s: upstream stopped reading the body: %s", request.method, request.target, error)
                 response = self._read_response(upstream)
                 self._relay_response(connection, exchange, upstream, response)
@@ -1065,8 +1079,7 @@ class FaultProxy:
         """Forward interim responses, then the final one with its body. Return whether both sides keep alive."""
         client = connection.client
         while response.status < 200:
-            if response.status != 100 or not exchange.faults.count("continue"):
-                client.send(response.head.raw)
+            client.send(response.head.raw)
             response = self._read_response(upstream)
 
         client.send(self._rewrite_head(response.head))
@@ -1093,13 +1106,13 @@ class FaultProxy:
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
-                raise _BadMessage(f"{source.side} sent an invalid chunk size line {size_line!r}") from None
+                raise _BadMessage(source.side, f"an invalid chunk size line {size_line!r}") from None
             if size == 0:
                 break
             self._relay_payload(source, target, size, flow)
             chunk_end = source.read_line()
             if chunk_end != b"\r\n":
-                raise _BadMessage(f"{source.side} sent {chunk_end!r} instead of CRLF after a chunk")
+                raise _BadMessage(source.side, f"{chunk_end!r} instead of CRLF after a chunk")
             target.send(chunk_end)
 
         while (trailer := source.read_line()) != b"\r\n":
@@ -1111,8 +1124,8 @@ class FaultProxy:
         remaining = length
         while remaining is None or remaining > 0:
             flow.fire_due()
-            wanted = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-            data = source.read_some(flow.read_size(wanted))
+            size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+            data = source.read_some(flow.read_size(size))
             if not data:
                 if remaining is None:
                     break
@@ -1225,7 +1238,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--request-log", metavar="FILE", help="append one JSON line per finished request to FILE")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1. Default: a free port")
     parser.add_argument("--parent-pid", type=int, default=os.getppid(),
-                        help="stop when this process exits. Default: the parent process")
+                        help="stop when this process exits. Default: the parent process. "
+                        "0 turns this off, for ctest fixtures that stop the proxy with SIGTERM")
     parser.add_argument("--verbose", action="store_true", help="log every fault and connection error to stderr")
     return parser.parse_args(argv)
 
@@ -1241,11 +1255,12 @@ def main(argv: list[str]) -> int:
         return 2
 
     shutdown = threading.Event()
+    reload = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: shutdown.set())
     signal.signal(signal.SIGINT, lambda *_: shutdown.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
-    reload = threading.Event()
-    threading.Thread(target=_watch_parent, args=(args.parent_pid, shutdown), daemon=True).start()
+    if args.parent_pid:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid, shutdown), daemon=True).start()
 
     state_file = Path(args.state)
     logged = 0
