@@ -175,6 +175,31 @@ void PluginHost::add_directory(const std::filesystem::path& directory, const std
         return;
     }
 
+    struct stat status {};
+    if (::stat(directory.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {
+        // The installed directory may legitimately be absent (a bare build); a directory the
+        // user named must exist.
+        if (origin != "the installation") {
+            PluginInfo info;
+            info.file = directory;
+            info.error = "plugin directory from " + origin + " does not exist or is not a directory";
+            seen_.push_back(std::move(info));
+        }
+        return;
+    }
+    // Anyone who can write into the directory can replace a plugin between the file check and
+    // dlopen, so such a directory is not used at all; a sticky directory such as /tmp is no safer.
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        PluginInfo info;
+        info.file = directory;
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(status.st_mode & 0777));
+        info.error = std::string("refusing plugin directory from ") + origin + ": writable by other users (mode " +
+                     mode + "); run chmod go-w on it";
+        seen_.push_back(std::move(info));
+        return;
+    }
+
     std::error_code error;
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {

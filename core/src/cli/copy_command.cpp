@@ -10,7 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <iostream>
 
@@ -35,13 +39,34 @@ struct CopyCommandOptions {
     int jobs = 0;
     double timeout = 0;
     double stall_timeout = 60;
+    double retry_delay = 0.5;
+    double deadline = 0;
+    bool force_http1 = false;
 };
 
+// Checks before any network traffic that the digest file can be written, so a copy is not
+// pushed only to fail at the end.
+void check_digestfile(const std::string& path) {
+    std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
+    if (!std::filesystem::is_directory(parent)) {
+        throw core::UsageError("--digestfile " + path + ": directory " + parent.string() + " does not exist");
+    }
+    if (::access(parent.c_str(), W_OK) != 0 && ::access(path.c_str(), W_OK) != 0) {
+        throw core::UsageError("--digestfile " + path + ": not writable (" + std::strerror(errno) + ")");
+    }
+}
+
 void write_digestfile(const std::string& path, const std::string& digest) {
-    std::ofstream file(path, std::ios::trunc);
-    file << digest;
-    if (!file) {
-        throw core::CopyError("cannot write the digest to --digestfile " + path);
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    bool written = file != nullptr && std::fputs(digest.c_str(), file) >= 0;
+    int error = errno;
+    if (file != nullptr && std::fclose(file) != 0 && written) {
+        written = false;
+        error = errno;
+    }
+    if (!written) {
+        throw core::CopyError("the image was copied (" + digest + "), but writing --digestfile " + path +
+                              " failed: " + std::strerror(error));
     }
 }
 
@@ -105,19 +130,25 @@ core::CopyOptions to_copy_options(const GlobalOptions& global, const CopyCommand
     }
     copy.copy_settings["timeout"] = std::to_string(options.timeout);
     copy.copy_settings["stall-timeout"] = std::to_string(options.stall_timeout);
+    copy.copy_settings["retry-delay"] = std::to_string(options.retry_delay);
+    copy.copy_settings["deadline"] = std::to_string(options.deadline);
+    if (options.force_http1) {
+        copy.copy_settings["force-http1"] = "true";
+    }
     copy.plugin_settings = build_plugin_settings(global, options.credentials);
     return copy;
 }
 
-int run_copy_command(const GlobalOptions& global, const CopyCommandOptions& options) {
+int copy_and_report(const GlobalOptions& global, const CopyCommandOptions& options) {
     core::CopyOptions copy = to_copy_options(global, options);
+    if (!options.digestfile.empty()) {
+        check_digestfile(options.digestfile);
+    }
     auto host = load_plugins(global);
 
     core::CopyReport report = core::run_copy(*host, copy);
     if (report.up_to_date) {
         core::log_info(report.destination + " already has " + report.digest + "; nothing to copy");
-    } else {
-        core::log_info("copied " + report.destination + " (" + report.digest + ") with backend " + report.backend);
     }
 
     if (!options.digestfile.empty()) {
@@ -125,6 +156,24 @@ int run_copy_command(const GlobalOptions& global, const CopyCommandOptions& opti
     }
     print_report(report, options.format);
     return core::exit_ok;
+}
+
+// With --format json a failure is one JSON object too, so scripts always get something to parse.
+int run_copy_command(const GlobalOptions& global, const CopyCommandOptions& options) {
+    try {
+        return copy_and_report(global, options);
+    } catch (const std::exception& error) {
+        if (options.format == "json") {
+            bool usage = dynamic_cast<const core::UsageError*>(&error) != nullptr ||
+                         dynamic_cast<const std::invalid_argument*>(&error) != nullptr;
+            nlohmann::json result = {{"source", options.source},
+                                     {"destination", options.destination},
+                                     {"error", core::Logger::instance().redact(error.what())},
+                                     {"exit_code", usage ? core::exit_usage : core::exit_failed}};
+            std::cout << result.dump() << std::endl;
+        }
+        throw;
+    }
 }
 
 } // namespace
@@ -185,6 +234,16 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("--stall-timeout", options->stall_timeout,
                         "Seconds without any byte moved before an attempt is aborted (default 60)")
         ->group("Network")->check(CLI::Range(1.0, 86400.0));
+    command->add_option("--retry-delay", options->retry_delay,
+                        "Seconds before the first retry; each further retry doubles it, with random jitter, "
+                        "up to 30 s, and a longer Retry-After from the registry wins (default 0.5)")
+        ->group("Network")->check(CLI::Range(0.0, 3600.0));
+    command->add_option("--deadline", options->deadline,
+                        "Seconds the whole copy may take, retries included; 0 means no limit")
+        ->group("Network")->check(CLI::Range(0.0, 604800.0));
+    command->add_flag("--force-http1", options->force_http1,
+                      "Use HTTP/1.1 even where the registry offers HTTP/2 (native backend)")
+        ->group("Network");
 
     return [&global, options] { return run_copy_command(global, *options); };
 }

@@ -60,11 +60,16 @@ void add_side_input(core::SettingMap& input, const SideCredentialOptions& side, 
         put(input, prefix + "-password", read_secret_from_stdin(), "--" + prefix + "-password-stdin");
     }
 
-    for (const char* key : {"-creds", "-password"}) {
-        auto found = input.find(prefix + key);
-        if (found != input.end()) {
-            core::Logger::instance().add_secret(found->second);
+    // Only the password is masked in output: a USER:PASSWORD value without a colon is rejected
+    // without being printed, and masking a bare user name would garble ordinary words.
+    if (auto found = input.find(prefix + "-creds"); found != input.end()) {
+        std::size_t colon = found->second.find(':');
+        if (colon != std::string::npos) {
+            core::Logger::instance().add_secret(found->second.substr(colon + 1));
         }
+    }
+    if (auto found = input.find(prefix + "-password"); found != input.end()) {
+        core::Logger::instance().add_secret(found->second);
     }
 }
 

@@ -2,6 +2,7 @@
 // that can save them (the keyring by default) after the registry accepted them, and delete them.
 #include "commands.hpp"
 
+#include <ferry/core/cancellation.hpp>
 #include <ferry/core/credential_chain.hpp>
 #include <ferry/core/errors.hpp>
 #include <ferry/core/log.hpp>
@@ -110,6 +111,9 @@ int run_login(const GlobalOptions& global, LoginOptions options) {
         throw core::UsageError("the user name contains ':', which a registry user name cannot contain");
     }
     sdk::Secret password(read_password(options));
+    if (core::cancellation_requested()) {
+        throw core::CopyError("login interrupted; nothing was stored");
+    }
     if (password.empty()) {
         throw core::UsageError("empty password for " + options.registry);
     }

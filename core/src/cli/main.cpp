@@ -30,6 +30,25 @@ void configure_logging(const ferry::cli::GlobalOptions& global) {
     }
 }
 
+// CLI11 repeats unexpected arguments in its error, and a misplaced one may be a password, so
+// only option names are shown (the part before '='), never values.
+std::string describe_unexpected_arguments(int argc, char** argv) {
+    std::string options;
+    for (int i = 1; i < argc; ++i) {
+        std::string argument = argv[i];
+        if (argument.size() > 1 && argument[0] == '-') {
+            options += " " + argument.substr(0, argument.find('='));
+        }
+    }
+    std::string message = "unexpected arguments on the command line (values are not shown, because they may "
+                          "contain secrets)";
+    if (!options.empty()) {
+        message += "; options given:" + options;
+    }
+    return message + ". Global options such as -v, --log-level and --plugin-dir go before the command: "
+                     "`ferry -v copy SRC DST`. Run `ferry COMMAND --help` for a command's options";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -66,13 +85,14 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ExtrasError&) {
-        // CLI11 repeats the unexpected arguments, and a misplaced one may be a password.
-        ferry::core::log_error("unexpected arguments on the command line (not shown, because they may "
-                               "contain secrets); run `ferry COMMAND --help` for the options");
+        ferry::core::log_error(describe_unexpected_arguments(argc, argv));
         return ferry::core::exit_usage;
     } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? ferry::core::exit_ok : ferry::core::exit_usage;
+        if (error.get_exit_code() == 0) {
+            return app.exit(error); // --help, --version
+        }
+        ferry::core::log_error(std::string(error.what()) + "; run `ferry --help` or `ferry COMMAND --help`");
+        return ferry::core::exit_usage;
     }
 
     try {

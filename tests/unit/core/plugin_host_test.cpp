@@ -311,6 +311,23 @@ TEST_F(PluginHostTest, HostCatchesStdExceptionFromRawPlugin) {
     }
 }
 
+TEST_F(PluginHostTest, OlderBackendTableLoadsWithoutAppendedEntry) {
+    PluginHost host;
+    auto plugin = load_backend(host, "raw-throwing", "test-raw-throwing");
+    ASSERT_NE(plugin, nullptr);
+    EXPECT_EQ(plugin->backend_api()->struct_size, offsetof(ferry_backend_api, check_credentials));
+    BackendInstance backend(plugin, {}, nullptr);
+    CopyRequestView view;
+
+    try {
+        backend.check_credentials(view.source, {});
+        FAIL() << "check_credentials succeeded on a table without it";
+    } catch (const PluginError& error) {
+        EXPECT_EQ(error.status(), FERRY_ERROR_UNSUPPORTED);
+        EXPECT_EQ(std::string(error.what()), "backend \"test-raw-throwing\" cannot check credentials");
+    }
+}
+
 TEST_F(PluginHostTest, HostCatchesUnknownExceptionFromRawPlugin) {
     PluginHost host;
     auto plugin = load_backend(host, "raw-throwing", "test-raw-throwing");
@@ -472,12 +489,36 @@ TEST_F(PluginHostTest, AddDirectoryLoadsOnlySharedLibraries) {
     EXPECT_EQ(host.list()[0].error, "");
 }
 
-TEST_F(PluginHostTest, AddDirectoryIgnoresMissingDirectory) {
+TEST_F(PluginHostTest, MissingInstalledDirectoryIgnored) {
+    PluginHost host;
+
+    host.add_directory(scratch_.path() / "does-not-exist", "the installation");
+
+    EXPECT_TRUE(host.list().empty());
+}
+
+TEST_F(PluginHostTest, MissingNamedDirectoryListedWithError) {
     PluginHost host;
 
     host.add_directory(scratch_.path() / "does-not-exist", "FERRY_PLUGIN_PATH");
 
-    EXPECT_TRUE(host.list().empty());
+    ASSERT_EQ(host.list().size(), 1u);
+    EXPECT_EQ(host.list()[0].error, "plugin directory from FERRY_PLUGIN_PATH does not exist or is not a directory");
+}
+
+TEST_F(PluginHostProbeTest, WorldWritableDirectoryRefusedBeforeLoading) {
+    std::filesystem::path directory = scratch_.path() / "open";
+    std::filesystem::create_directories(directory);
+    std::filesystem::path file = install_test_plugin("load-probe", directory);
+    ASSERT_EQ(::chmod(directory.c_str(), 0777), 0);
+    PluginHost host;
+
+    host.add_directory(directory, "--plugin-dir");
+
+    ASSERT_EQ(host.list().size(), 1u);
+    EXPECT_NE(host.list()[0].error.find("writable by other users (mode 777)"), std::string::npos);
+    EXPECT_EQ(probe_value(), nullptr);
+    EXPECT_FALSE(test::is_loaded(file));
 }
 
 TEST_F(PluginHostTest, DuplicateNameInLaterDirectoryListedWithError) {

@@ -58,5 +58,22 @@ TEST(UploadLocation, FragmentStaysLast) {
               std::string("https://reg/u?a=1&digest=") + kDigest + "#frag");
 }
 
+TEST(ParseUploadRange, InclusiveEndGivesSize) {
+    EXPECT_EQ(parse_upload_range("0-999"), 1000u);
+    EXPECT_EQ(parse_upload_range("bytes=0-16777215"), 16777216u);
+}
+
+TEST(ParseUploadRange, EmptySessionReadsAsZero) {
+    EXPECT_EQ(parse_upload_range("0-0"), 0u);
+}
+
+TEST(ParseUploadRange, MalformedRejected) {
+    EXPECT_FALSE(parse_upload_range("").has_value());
+    EXPECT_FALSE(parse_upload_range("0-").has_value());
+    EXPECT_FALSE(parse_upload_range("5-10").has_value());
+    EXPECT_FALSE(parse_upload_range("0-12x").has_value());
+    EXPECT_FALSE(parse_upload_range("0--1").has_value());
+}
+
 } // namespace
 } // namespace ferry::native

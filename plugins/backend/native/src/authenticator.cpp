@@ -128,11 +128,18 @@ BearerToken Authenticator::fetch_token(HttpClient& client, const Challenge& chal
 
     if (response.status != 200) {
         Failure failure{Failure::Kind::http, response.status, true, std::nullopt};
+        const auto retry_after = response.header("retry-after");
+        if (!retry_after.empty()) {
+            failure.retry_after = parse_retry_after(retry_after, std::chrono::system_clock::now());
+        }
         std::string message = "the token service " + realm + " for " + registry_ + " returned HTTP " +
                               std::to_string(response.status);
         const auto details = describe_registry_errors(response.body);
         if (!details.empty()) {
             message += " (" + details + ")";
+        }
+        if (response.status == 429) {
+            message += "; the token service is rate limiting requests";
         }
         if (response.status == 401 || response.status == 403) {
             message += credential_ ? "; check the credentials for " + registry_

@@ -91,15 +91,13 @@ void PipedBlobContent::receive_with_resume(const BlobSink& sink, const std::uint
             if (received > start) {
                 retry = 1;
             }
-            const auto delay = policy_.delay_before_retry(retry, error.failure());
-            if (!delay) {
-                // The upload side must not retry this blob again: every retry is spent.
-                throw final_error(error, retry);
+            const auto decision = policy_.decide(retry, error.failure());
+            if (!decision.retry()) {
+                throw final_error(error, retry, decision.verdict, policy_.max_retries());
             }
-            host_.warning(std::string(error.what()) + "; resuming at byte " + std::to_string(received) +
-                          " in " + std::to_string(delay->count()) + " ms (retry " + std::to_string(retry) +
-                          " of " + std::to_string(policy_.max_retries()) + ")");
-            wait_unless_cancelled(host_, *delay);
+            warn_retry(host_, error, "resuming at byte " + std::to_string(received), decision, retry,
+                       policy_.max_retries());
+            wait_unless_cancelled(host_, decision.delay);
         }
     }
 }

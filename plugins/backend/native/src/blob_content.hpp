@@ -4,7 +4,6 @@
 
 #include "blob_pipe.hpp"
 #include "image_store.hpp"
-#include "retry_policy.hpp"
 
 #include <ferry/sdk.hpp>
 

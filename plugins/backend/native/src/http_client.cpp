@@ -187,6 +187,25 @@ CURLcode on_ssl_context(CURL*, void* ssl_context, void* user) {
     return CURLE_OK;
 }
 
+// The attempt's time limit: the timeout setting, shortened to the time left before the deadline.
+// 0 means no limit, as for CURLOPT_TIMEOUT_MS.
+long attempt_timeout_milliseconds(const TransferSettings& settings) {
+    long limit = settings.timeout_milliseconds;
+    if (settings.deadline) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            *settings.deadline - std::chrono::steady_clock::now());
+        const long left_milliseconds = std::max<long>(1, static_cast<long>(left.count()));
+        limit = limit == 0 ? left_milliseconds : std::min(limit, left_milliseconds);
+    }
+    return limit;
+}
+
+bool deadline_passed(const TransferSettings& settings) {
+    return settings.deadline && std::chrono::steady_clock::now() >= *settings.deadline;
+}
+
+// HTTP/2 stream errors (CURLE_HTTP2, CURLE_HTTP2_STREAM), truncated bodies (CURLE_PARTIAL_FILE),
+// DNS failures and broken connections all fall to Kind::network, which the policy retries.
 Failure::Kind classify(CURLcode code) {
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -267,7 +286,7 @@ void HttpClient::apply_options(const HttpRequest& request) {
     curl_easy_setopt(handle_, CURLOPT_BUFFERSIZE, kDownloadBufferBytes);
     curl_easy_setopt(handle_, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
     curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, settings_.timeout_milliseconds);
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, attempt_timeout_milliseconds(settings_));
     curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION,
                      settings_.force_http1 ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS);
 
@@ -297,6 +316,10 @@ void HttpClient::apply_options(const HttpRequest& request) {
 HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (host_.cancelled()) {
         throw ferry::sdk::Error(FERRY_ERROR_CANCELLED, "cancelled");
+    }
+    if (deadline_passed(settings_)) {
+        throw TransferError(Failure{Failure::Kind::timeout, 0, true, std::nullopt},
+                            "the deadline for the copy was reached (--deadline)");
     }
 
     HttpResponse response;
@@ -355,7 +378,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (code != CURLE_OK) {
         Failure failure;
         failure.kind = classify(code);
-        const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+        std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+        if (code == CURLE_OPERATION_TIMEDOUT && deadline_passed(settings_)) {
+            detail += " (the deadline for the copy was reached, --deadline)";
+        }
         throw TransferError(failure, detail);
     }
 

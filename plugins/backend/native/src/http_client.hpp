@@ -10,6 +10,7 @@
 
 #include <ferry/sdk.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -26,6 +27,8 @@ struct TransferSettings {
     long timeout_milliseconds = 0; // whole attempt; 0 = no limit
     long stall_seconds = 60;       // abort when no byte moved for this long; 0 = never
     bool force_http1 = false;
+    // End of the whole copy: no attempt runs past it. std::nullopt = no deadline.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct HttpResponse {
@@ -72,7 +75,8 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     // Sends one request and returns any HTTP response, whatever its status. Throws
-    // TransferError for network failures and timeouts, ferry::sdk::Error FERRY_ERROR_CANCELLED
+    // TransferError for network failures and timeouts (Kind::timeout also when the deadline in
+    // TransferSettings has passed or runs out during the request), ferry::sdk::Error FERRY_ERROR_CANCELLED
     // when the host is cancelled, and whatever a reader or sink threw.
     HttpResponse perform(const HttpRequest& request);
 

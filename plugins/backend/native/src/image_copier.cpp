@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 namespace ferry::native {
 namespace {
@@ -78,11 +79,12 @@ std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sd
     return std::make_unique<RegistryStore>(FERRY_SIDE_SOURCE, side, host);
 }
 
-std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host) {
+std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
+                                                   RetryPolicy* policy) {
     if (side.image.transport == FERRY_TRANSPORT_OCI_LAYOUT) {
         return std::make_unique<LayoutStore>(side.image.path, host);
     }
-    return std::make_unique<RegistryStore>(FERRY_SIDE_DESTINATION, side, host);
+    return std::make_unique<RegistryStore>(FERRY_SIDE_DESTINATION, side, host, policy);
 }
 
 std::string source_reference(const ferry::sdk::ImageReference& image) {
@@ -98,11 +100,12 @@ std::string source_reference(const ferry::sdk::ImageReference& image) {
 ImageCopier::ImageCopier(const ferry::sdk::CopyRequest& request, ferry::sdk::Host host,
                          BlobLocations& locations)
     : request_(request), host_(host), locations_(locations),
-      options_(TransferOptions::from(request.settings)), policy_(options_.retry_times),
+      options_(TransferOptions::from(request.settings)), policy_(options_.retry_times, options_.retry_delay, RetryPolicy::kDefaultMaxDelay,
+              options_.transfer.deadline),
       source_tls_(TlsConfig::load(request.source.tls_verify, request.source.cert_dir)),
       destination_tls_(TlsConfig::load(request.destination.tls_verify, request.destination.cert_dir)),
       source_(open_source(request.source, host)),
-      destination_(open_destination(request.destination, host)) {
+      destination_(open_destination(request.destination, host, &policy_)) {
     source_client_ = &worker(0).source;
     destination_client_ = &worker(0).destination;
 }
@@ -323,13 +326,21 @@ void ImageCopier::copy_blob(HttpClient& source_client, HttpClient& destination_c
         content = std::make_unique<PipedBlobContent>(*source_, source_client, blob, host_, policy_);
     }
 
-    const auto result = retrying(
-        [&] { return destination_->write_blob(destination_client, blob, mount_from, *content); });
+    // A retry first checks whether the failed attempt stored the blob after all (a lost response),
+    // so a completed blob is never sent again.
+    bool first_attempt = true;
+    const auto result = retrying([&]() -> std::optional<BlobWrite> {
+        if (!std::exchange(first_attempt, false) && destination_->has_blob(destination_client, blob)) {
+            return std::nullopt;
+        }
+        return destination_->write_blob(destination_client, blob, mount_from, *content);
+    });
     if (result == BlobWrite::mounted) {
         host_.info("mounted blob " + blob.digest + " from " + *mount_from);
     } else {
         bytes_copied_ += blob.size;
-        host_.debug("copied blob " + blob.digest + " (" + human_size(blob.size) + ")");
+        host_.debug("copied blob " + blob.digest + " (" + human_size(blob.size) + ")" +
+                    (result ? "" : "; a failed attempt had stored it already"));
     }
     remember();
 }

@@ -21,7 +21,9 @@
 namespace ferry::native {
 
 std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sdk::Host host);
-std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host);
+// policy, when given, lets a registry destination resume chunked uploads (see RegistryStore).
+std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
+                                                   RetryPolicy* policy = nullptr);
 
 // The manifest reference of a source: its digest, else its tag or layout ref. A registry
 // reference without either means "latest"; a layout without either must contain one image.

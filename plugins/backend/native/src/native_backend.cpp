@@ -4,7 +4,6 @@
 #include "http_client.hpp"
 #include "registry_client.hpp"
 #include "registry_store.hpp"
-#include "retry_policy.hpp"
 #include "tls_config.hpp"
 #include "transfer_options.hpp"
 #include "retry_loop.hpp"
@@ -21,7 +20,8 @@ ferry::sdk::CopyOutcome NativeBackend::copy(const ferry::sdk::CopyRequest& reque
 std::string NativeBackend::resolve_digest(const ferry::sdk::Side& side,
                                           const ferry::sdk::Settings& settings) {
     const auto options = TransferOptions::from(settings);
-    RetryPolicy policy(options.retry_times);
+    RetryPolicy policy(options.retry_times, options.retry_delay, RetryPolicy::kDefaultMaxDelay,
+                       options.transfer.deadline);
     HttpClient client(TlsConfig::load(side.tls_verify, side.cert_dir), options.transfer, host_);
 
     const auto reference = source_reference(side.image);
@@ -43,7 +43,8 @@ std::string NativeBackend::resolve_digest(const ferry::sdk::Side& side,
 
 void NativeBackend::check_credentials(const ferry::sdk::Side& side, const ferry::sdk::Settings& settings) {
     const auto options = TransferOptions::from(settings);
-    RetryPolicy policy(options.retry_times);
+    RetryPolicy policy(options.retry_times, options.retry_delay, RetryPolicy::kDefaultMaxDelay,
+                       options.transfer.deadline);
     HttpClient client(TlsConfig::load(side.tls_verify, side.cert_dir), options.transfer, host_);
     RegistryClient registry(side.image.registry, side.credential, side.tls_verify, host_);
     const std::string operation = "checking credentials at " + side.image.registry;
@@ -64,7 +65,7 @@ void NativeBackend::check_credentials(const ferry::sdk::Side& side, const ferry:
                                                  " (HTTP " + std::to_string(response.status) +
                                                  "); check the user name and password");
     }
-    throw final_error(registry.unexpected_status(response, operation, true), 1);
+    throw final_error(registry.unexpected_status(response, operation, true), 1, RetryVerdict::permanent, 0);
 }
 
 } // namespace ferry::native

@@ -1,6 +1,5 @@
 #include "registry_client.hpp"
 
-#include "retry_policy.hpp"
 #include "url.hpp"
 
 namespace ferry::native {
@@ -32,7 +31,9 @@ void RegistryClient::ping(HttpClient& client) {
         response = client.perform(request);
         base_url_ = "https://" + host_name_;
     } catch (const TransferError& error) {
-        if (tls_verify_ || error.failure().kind == Failure::Kind::timeout) {
+        // A plain-HTTP server that waits for a request line never answers a TLS handshake, so a
+        // timeout falls back to HTTP as well; the stall-timeout bounds how long that takes.
+        if (tls_verify_) {
             throw TransferError(error.failure(), operation + " over HTTPS failed: " + error.what());
         }
         host_.debug("HTTPS to " + registry_ + " failed (" + error.what() + "); trying plain HTTP");
@@ -134,6 +135,11 @@ TransferError RegistryClient::unexpected_status(const HttpResponse& response,
                        : "; the registry needs credentials, pass them with --creds-from";
     } else if (response.status == 403) {
         message += "; the credentials lack permission for this repository";
+    } else if (response.status == 413) {
+        message += "; the request body is larger than the registry, or a proxy in front of it, "
+                   "accepts: raise that limit";
+    } else if (response.status == 429) {
+        message += "; the registry is rate limiting requests";
     }
     return TransferError(failure, message);
 }

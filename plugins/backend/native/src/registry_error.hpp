@@ -1,6 +1,8 @@
 // Failures of registry requests, carrying what the retry policy and error messages need.
 #pragma once
 
+#include <ferry/core/retry_policy.hpp>
+
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -14,18 +16,13 @@ namespace ferry::native {
 // flood the terminal.
 std::string describe_registry_errors(std::string_view body);
 
-// What went wrong in one request: the facts the retry policy decides on.
-struct Failure {
-    // network: the connection failed or broke; timeout: an attempt or stall limit ran out;
-    // http: the server responded with http_status; rejected: a failure that repeats identically
-    // (certificate verification, malformed URL).
-    enum class Kind { network, timeout, http, rejected };
-
-    Kind kind = Kind::network;
-    long http_status = 0;     // for Kind::http
-    bool idempotent = true;   // the request may be repeated without side effects
-    std::optional<std::chrono::seconds> retry_after;
-};
+// The failure facts and the retry policy live in the core's retry library, shared with the
+// skopeo backend.
+using ferry::core::Failure;
+using ferry::core::parse_retry_after;
+using ferry::core::RetryDecision;
+using ferry::core::RetryPolicy;
+using ferry::core::RetryVerdict;
 
 // A failed request. what() is a complete message: it names the operation, the registry and
 // repository, the digest, the HTTP status and the registry's error codes, and never a

@@ -1,6 +1,7 @@
 #include "registry_store.hpp"
 
 #include "digest.hpp"
+#include "retry_loop.hpp"
 #include "upload_location.hpp"
 
 #include <curl/curl.h>
@@ -47,10 +48,11 @@ bool has_foreign_layers(const Manifest& manifest) {
 
 } // namespace
 
-RegistryStore::RegistryStore(ferry_side_role role, const ferry::sdk::Side& side, ferry::sdk::Host host)
+RegistryStore::RegistryStore(ferry_side_role role, const ferry::sdk::Side& side, ferry::sdk::Host host,
+                             RetryPolicy* policy)
     : host_(host), repository_(side.image.repository),
       scopes_{role == FERRY_SIDE_SOURCE ? pull_scope(repository_) : push_scope(repository_)},
-      client_(side.image.registry, side.credential, side.tls_verify, host) {}
+      client_(side.image.registry, side.credential, side.tls_verify, host), policy_(policy) {}
 
 std::string RegistryStore::describe() const { return "docker://" + in_repository(); }
 
@@ -242,9 +244,8 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
         if (blob.size <= kMonolithicUploadLimit) {
             finish_upload(client, blob, *location, &content);
         } else {
-            const auto last_location = upload_chunks(client, blob, *location, content);
-            location = last_location;
-            finish_upload(client, blob, *location, nullptr);
+            location = upload_chunks(client, blob, *location, content);
+            finish_chunked_upload(client, blob, *location);
         }
         content.stop();
     } catch (...) {
@@ -255,44 +256,134 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
     return BlobWrite::uploaded;
 }
 
-// NOTE: a failed chunk restarts the whole blob. docker-registry 2.8 cancels an upload session
-// whose stored size differs from the offset in its _state parameter, so a broken PATCH cannot
-// be resumed there. Registries without that check could resume at the offset in Range.
+// docker-registry 2.8.2 stores the bytes of a PATCH that broke off, and cancels the session on
+// the next request whose _state names an offset other than the stored size. A chunk can
+// therefore be resumed there only when the failed request stored nothing: a 5xx, 408 or 429
+// from a proxy in front of the registry, a refused connection, a stall before the request
+// reached it. Otherwise the status query finds the session gone and the blob restarts.
 std::string RegistryStore::upload_chunks(HttpClient& client, const Descriptor& blob,
                                          std::string location, BlobContent& content) {
-    for (std::uint64_t offset = 0; offset < blob.size; offset += kUploadChunkBytes) {
-        const std::uint64_t length = std::min(kUploadChunkBytes, blob.size - offset);
-        const std::string operation = "uploading bytes " + std::to_string(offset) + "-" +
-                                 std::to_string(offset + length - 1) + " of blob " + blob.digest +
-                                 " to " + in_repository();
-
-        std::uint64_t remaining = length;
-        HttpRequest request;
-        request.method = "PATCH";
-        request.url = location;
-        request.headers = {"Content-Type: application/octet-stream",
-                           "Content-Range: " + std::to_string(offset) + "-" +
-                               std::to_string(offset + length - 1)};
-        request.body_size = length;
-        request.reader = [&](char* buffer, std::size_t size) -> std::size_t {
-            const auto allowed = static_cast<std::size_t>(std::min<std::uint64_t>(size, remaining));
-            const auto count = allowed == 0 ? 0 : content.read(buffer, allowed);
-            remaining -= count;
-            return count;
-        };
-
-        const auto response = client_.send(client, request, scopes_, operation);
-        if (response.status != 202) {
-            throw client_.unexpected_status(response, operation, false);
+    std::string chunk;
+    for (std::uint64_t offset = 0; offset < blob.size; offset += chunk.size()) {
+        const auto length = static_cast<std::size_t>(std::min(kUploadChunkBytes, blob.size - offset));
+        chunk.resize(length);
+        std::size_t filled = 0;
+        while (filled < length) {
+            const auto count = content.read(chunk.data() + filled, length - filled);
+            if (count == 0) {
+                throw ferry::sdk::Error(FERRY_ERROR, "blob " + blob.digest + " ended after " +
+                                                         std::to_string(offset + filled) + " of " +
+                                                         std::to_string(blob.size) + " bytes");
+            }
+            filled += count;
         }
-        location = resolve_upload_location(location, response.header("location"));
+        location = send_chunk(client, blob, std::move(location), offset, chunk);
     }
     return location;
 }
 
+std::string RegistryStore::send_chunk(HttpClient& client, const Descriptor& blob, std::string location,
+                                      std::uint64_t offset, std::string_view chunk) {
+    std::uint64_t committed = offset;
+    for (int retry = 1;; ++retry) {
+        try {
+            return patch_chunk(client, blob, location, committed, chunk.substr(committed - offset));
+        } catch (const TransferError& error) {
+            if (policy_ == nullptr) {
+                throw;
+            }
+            // 404 means the registry cancelled the session. docker-registry 2.8.2 does so when a
+            // PATCH arrives after one that broke off and stored some bytes: libcurl resends a
+            // request whose reused connection died, and the status query can run before the
+            // registry stored the bytes of the broken request.
+            if (error.failure().kind == Failure::Kind::http && error.failure().http_status == 404) {
+                throw session_lost(blob);
+            }
+            const auto decision = policy_->decide(retry, error.failure());
+            if (!decision.retry()) {
+                throw final_error(error, retry, decision.verdict, policy_->max_retries());
+            }
+            warn_retry(host_, error, "asking the registry for the upload's offset", decision, retry,
+                       policy_->max_retries());
+            wait_unless_cancelled(host_, decision.delay);
+        }
+
+        const auto status = query_upload(client, blob, location);
+        const std::uint64_t end = offset + chunk.size();
+        if (!status || status->first < offset || status->first > end) {
+            throw session_lost(blob);
+        }
+        if (status->first > committed) {
+            retry = 0; // the registry kept bytes of the failed request: progress restores the budget
+        }
+        committed = status->first;
+        location = status->second;
+        host_.info("resuming the upload of blob " + blob.digest + " at byte " + std::to_string(committed));
+        if (committed == end) {
+            return location;
+        }
+    }
+}
+
+std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blob,
+                                       const std::string& location, std::uint64_t offset,
+                                       std::string_view bytes) {
+    const std::uint64_t last = offset + bytes.size() - 1;
+    const std::string operation = "uploading bytes " + std::to_string(offset) + "-" + std::to_string(last) +
+                                  " of blob " + blob.digest + " (" + std::to_string(blob.size) +
+                                  " bytes) to " + in_repository();
+    HttpRequest request;
+    request.method = "PATCH";
+    request.url = location;
+    request.headers = {"Content-Type: application/octet-stream",
+                       "Content-Range: " + std::to_string(offset) + "-" + std::to_string(last)};
+    request.body = bytes;
+
+    const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status != 202) {
+        throw client_.unexpected_status(response, operation, false);
+    }
+    try {
+        return resolve_upload_location(location, response.header("location"));
+    } catch (const std::invalid_argument& error) {
+        throw ferry::sdk::Error(FERRY_ERROR, operation + ": " + error.what());
+    }
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> RegistryStore::query_upload(
+    HttpClient& client, const Descriptor& blob, const std::string& location) {
+    const std::string operation = "checking the upload of blob " + blob.digest + " in " + in_repository();
+    HttpRequest request;
+    request.url = location;
+
+    HttpResponse response;
+    try {
+        response = client_.send(client, request, scopes_, operation);
+    } catch (const TransferError& error) {
+        host_.debug(error.what());
+        return std::nullopt;
+    }
+    if (response.status != 204 && response.status != 200) {
+        host_.debug(operation + ": HTTP " + std::to_string(response.status) + " " +
+                    describe_registry_errors(response.body));
+        return std::nullopt;
+    }
+
+    const auto committed = parse_upload_range(response.header("range"));
+    if (!committed) {
+        return std::nullopt;
+    }
+    std::string next = location;
+    if (!response.header("location").empty()) {
+        next = resolve_upload_location(location, response.header("location"));
+    }
+    return std::make_pair(*committed, next);
+}
+
 void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
                                   const std::string& location, BlobContent* content) {
-    const std::string operation = "uploading blob " + blob.digest + " to " + in_repository();
+    const std::string operation = "uploading blob " + blob.digest + " (" + std::to_string(blob.size) +
+                                  " bytes) to " + in_repository();
     HttpRequest request;
     request.method = "PUT";
     request.url = with_digest_parameter(location, blob.digest);
@@ -308,6 +399,44 @@ void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
     if (response.status != 201) {
         throw client_.unexpected_status(response, operation, false);
     }
+}
+
+// The closing PUT of a chunked upload carries no body. When it fails, the blob may be committed
+// already (the response was lost) or the session may still hold every byte; only when neither
+// holds does the blob restart.
+void RegistryStore::finish_chunked_upload(HttpClient& client, const Descriptor& blob, std::string location) {
+    for (int retry = 1;; ++retry) {
+        try {
+            finish_upload(client, blob, location, nullptr);
+            return;
+        } catch (const TransferError& error) {
+            if (policy_ == nullptr) {
+                throw;
+            }
+            const auto decision = policy_->decide(retry, error.failure());
+            if (!decision.retry()) {
+                throw final_error(error, retry, decision.verdict, policy_->max_retries());
+            }
+            warn_retry(host_, error, "checking the blob", decision, retry, policy_->max_retries());
+            wait_unless_cancelled(host_, decision.delay);
+        }
+
+        if (has_blob(client, blob)) {
+            return;
+        }
+        const auto status = query_upload(client, blob, location);
+        if (!status || status->first != blob.size) {
+            throw session_lost(blob);
+        }
+        location = status->second;
+    }
+}
+
+TransferError RegistryStore::session_lost(const Descriptor& blob) const {
+    return TransferError(Failure{Failure::Kind::network, 0, true, std::nullopt},
+                         "uploading blob " + blob.digest + " to " + in_repository() +
+                             ": the registry dropped the upload session after a failed request; "
+                             "restarting the blob");
 }
 
 void RegistryStore::cancel_upload(HttpClient& client, const std::string& location) {

@@ -1,6 +1,18 @@
 #include "retry_loop.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace ferry::native {
+namespace {
+
+std::string format_seconds(std::chrono::milliseconds delay) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(delay.count()) / 1000.0);
+    return text;
+}
+
+} // namespace
 
 void wait_unless_cancelled(const ferry::sdk::Host& host, std::chrono::milliseconds delay) {
     constexpr auto kSlice = std::chrono::milliseconds(100);
@@ -15,12 +27,31 @@ void wait_unless_cancelled(const ferry::sdk::Host& host, std::chrono::millisecon
     }
 }
 
-ferry::sdk::Error final_error(const TransferError& error, int attempts) {
-    if (!RetryPolicy::is_transient(error.failure())) {
+void warn_retry(const ferry::sdk::Host& host, const TransferError& error, std::string_view action,
+                const RetryDecision& decision, int retry, int max_retries) {
+    std::string message = error.what();
+    if (error.failure().rate_limited()) {
+        message += " (rate limited)";
+    }
+    message += "; " + std::string(action) + " in " + format_seconds(decision.delay) + " (retry " +
+               std::to_string(retry) + " of " + std::to_string(max_retries) + ")";
+    host.warning(message);
+}
+
+ferry::sdk::Error final_error(const TransferError& error, int attempts, RetryVerdict verdict,
+                              int max_retries) {
+    if (verdict == RetryVerdict::permanent) {
         return ferry::sdk::Error(FERRY_ERROR, error.what());
     }
-    return ferry::sdk::Error(FERRY_ERROR_TRANSIENT, std::string(error.what()) + " (gave up after " +
-                                                        std::to_string(attempts) + " attempts)");
+
+    std::string message = error.what();
+    if (error.failure().rate_limited()) {
+        message += " (rate limited)";
+    }
+    message += "; gave up after " + std::to_string(attempts) +
+               (attempts == 1 ? " attempt: " : " attempts: ") +
+               ferry::core::describe_verdict(verdict, max_retries);
+    return ferry::sdk::Error(FERRY_ERROR_TRANSIENT, message);
 }
 
 } // namespace ferry::native

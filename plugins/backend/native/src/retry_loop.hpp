@@ -4,22 +4,29 @@
 #pragma once
 
 #include "registry_error.hpp"
-#include "retry_policy.hpp"
 
 #include <ferry/sdk.hpp>
 
 #include <chrono>
 #include <string>
-#include <thread>
+#include <string_view>
 
 namespace ferry::native {
 
 // Waits for delay; throws ferry::sdk::Error FERRY_ERROR_CANCELLED when the host is cancelled.
 void wait_unless_cancelled(const ferry::sdk::Host& host, std::chrono::milliseconds delay);
 
-// The error a TransferError becomes once retries are over: FERRY_ERROR_TRANSIENT for
-// network-class failures, FERRY_ERROR for the rest.
-ferry::sdk::Error final_error(const TransferError& error, int attempts);
+// Logs one retry at warning level: the failure, what happens next (action, e.g. "retrying" or
+// "resuming at byte 1048576"), the delay and the retry number.
+void warn_retry(const ferry::sdk::Host& host, const TransferError& error, std::string_view action,
+                const RetryDecision& decision, int retry, int max_retries);
+
+// The error a TransferError becomes once the policy ends its retries: FERRY_ERROR_TRANSIENT for
+// network-class failures, FERRY_ERROR for the rest. The message keeps the failure's own text
+// (operation, registry, blob or manifest, last HTTP status or network error) and adds the
+// attempts made and why no further attempt follows.
+ferry::sdk::Error final_error(const TransferError& error, int attempts, RetryVerdict verdict,
+                              int max_retries);
 
 template <typename Operation>
 auto with_retries(RetryPolicy& policy, const ferry::sdk::Host& host, Operation&& operation)
@@ -28,14 +35,12 @@ auto with_retries(RetryPolicy& policy, const ferry::sdk::Host& host, Operation&&
         try {
             return operation();
         } catch (const TransferError& error) {
-            const auto delay = policy.delay_before_retry(retry, error.failure());
-            if (!delay) {
-                throw final_error(error, retry);
+            const auto decision = policy.decide(retry, error.failure());
+            if (!decision.retry()) {
+                throw final_error(error, retry, decision.verdict, policy.max_retries());
             }
-            host.warning(std::string(error.what()) + "; retrying in " +
-                         std::to_string(delay->count()) + " ms (retry " + std::to_string(retry) +
-                         " of " + std::to_string(policy.max_retries()) + ")");
-            wait_unless_cancelled(host, *delay);
+            warn_retry(host, error, "retrying", decision, retry, policy.max_retries());
+            wait_unless_cancelled(host, decision.delay);
         }
     }
 }

@@ -61,6 +61,13 @@ TransferOptions TransferOptions::from(const ferry::sdk::Settings& settings) {
     options.jobs = static_cast<int>(read_count(settings, "jobs", options.jobs, 1, 64));
     options.retry_times = static_cast<int>(read_count(settings, "retry-times", options.retry_times, 0, 100));
 
+    if (const auto delay = read_seconds(settings, "retry-delay")) {
+        options.retry_delay = std::chrono::milliseconds(std::lround(*delay * 1000));
+    }
+    if (const auto deadline = read_seconds(settings, "deadline"); deadline && *deadline > 0) {
+        options.transfer.deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(std::llround(*deadline * 1000));
+    }
     if (const auto timeout = read_seconds(settings, "timeout")) {
         options.transfer.timeout_milliseconds = std::lround(*timeout * 1000);
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http_client.hpp"
+#include "registry_error.hpp"
 
 #include <ferry/sdk.hpp>
 
@@ -14,12 +15,14 @@ struct TransferOptions {
     // close to dockerd's defaults of 3 parallel downloads and 5 parallel uploads.
     int jobs = 4;
     int retry_times = 3;
+    // Base delay before the first retry; later ones double it.
+    std::chrono::milliseconds retry_delay = RetryPolicy::kDefaultBaseDelay;
     TransferSettings transfer;
 
-    // Reads "jobs", "retry-times", "timeout" (seconds per attempt, fractions allowed, 0 = none),
-    // "stall-timeout" (seconds without bytes moved, 0 = never) and "force-http1"
-    // ("true"/"false"). Absent keys
-    // keep the defaults. Throws ferry::sdk::Error FERRY_ERROR_INVALID_INPUT naming the key and
+    // Reads "jobs", "retry-times", "retry-delay" (seconds, fractions allowed), "timeout"
+    // (seconds per attempt, 0 = none), "stall-timeout" (seconds without bytes moved, 0 = never),
+    // "deadline" (seconds for the whole copy, counted from this call, 0 = none) and
+    // "force-http1" ("true"/"false"). Absent keys keep the defaults. Throws ferry::sdk::Error FERRY_ERROR_INVALID_INPUT naming the key and
     // value for anything else.
     static TransferOptions from(const ferry::sdk::Settings& settings);
 };

@@ -2,6 +2,7 @@
 
 #include "url.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 namespace ferry::native {
@@ -33,6 +34,23 @@ std::string with_digest_parameter(std::string_view upload_url, std::string_view 
     result += digest;
     result += fragment;
     return result;
+}
+
+std::optional<std::uint64_t> parse_upload_range(std::string_view range) {
+    if (range.rfind("bytes=", 0) == 0) {
+        range.remove_prefix(6);
+    }
+    if (range.rfind("0-", 0) != 0 || range.size() == 2) {
+        return std::nullopt;
+    }
+
+    std::uint64_t last = 0;
+    const auto* end = range.data() + range.size();
+    const auto [position, error] = std::from_chars(range.data() + 2, end, last);
+    if (error != std::errc() || position != end) {
+        return std::nullopt;
+    }
+    return last == 0 ? 0 : last + 1;
 }
 
 } // namespace ferry::native

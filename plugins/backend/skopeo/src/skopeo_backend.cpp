@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -94,6 +95,37 @@ int SkopeoBackend::retry_times(const sdk::Settings& request) const {
     return static_cast<int>(value);
 }
 
+std::optional<double> SkopeoBackend::seconds_setting(const sdk::Settings& request, const char* key) const {
+    const auto text = setting(request, key);
+    if (!text || text->empty()) {
+        return std::nullopt;
+    }
+
+    constexpr double kMaximum = 7 * 24 * 3600;
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(text->c_str(), &end);
+    if (end == nullptr || *end != '\0' || errno != 0 || !(value >= 0) || value > kMaximum) {
+        throw sdk::Error(FERRY_ERROR_INVALID_INPUT, std::string("invalid ") + key + " \"" + *text +
+                                                        "\": expected seconds from 0 to " +
+                                                        std::to_string(static_cast<long>(kMaximum)));
+    }
+    return value;
+}
+
+std::unique_ptr<core::RetryPolicy> SkopeoBackend::rerun_policy(const sdk::Settings& request) const {
+    auto base = core::RetryPolicy::kDefaultBaseDelay;
+    if (const auto delay = seconds_setting(request, "retry-delay")) {
+        base = std::chrono::milliseconds(std::llround(*delay * 1000));
+    }
+    std::optional<core::RetryPolicy::Clock::time_point> deadline;
+    if (const auto seconds = seconds_setting(request, "deadline"); seconds && *seconds > 0) {
+        deadline = core::RetryPolicy::Clock::now() + std::chrono::milliseconds(std::llround(*seconds * 1000));
+    }
+    return std::make_unique<core::RetryPolicy>(retry_times(request), base, core::RetryPolicy::kDefaultMaxDelay,
+                                               deadline);
+}
+
 const SkopeoTool& SkopeoBackend::tool(SkopeoSession& session, const sdk::Settings& request) {
     const char* search_path = std::getenv("PATH");
     const std::string path =
@@ -169,7 +201,7 @@ std::optional<std::string> SkopeoBackend::destination_digest(SkopeoSession& sess
                                                              const std::string& destination_text,
                                                              int retries) {
     const std::string step = "inspecting destination " + destination_text;
-    ProcessResult result = session.run(step, inspect_arguments(tool, destination, retries));
+    ProcessResult result = session.run_with_reruns(step, inspect_arguments(tool, destination, retries));
     if (result.succeeded()) {
         return sha256_digest(result.out);
     }
@@ -193,7 +225,8 @@ sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
     const std::string& source_text = request.source.image.text;
     const std::string& destination_text = request.destination.image.text;
 
-    SkopeoSession session(host_);
+    const auto policy = rerun_policy(request.settings);
+    SkopeoSession session(host_, policy.get());
     const SkopeoTool& skopeo = tool(session, request.settings);
     const SideAccess source = session.prepare(request.source, "source");
     const SideAccess destination = session.prepare(request.destination, "destination");
@@ -238,7 +271,8 @@ std::string SkopeoBackend::resolve_digest(const sdk::Side& side, const sdk::Sett
     require_known_transport(side, label);
     const int retries = retry_times(settings);
 
-    SkopeoSession session(host_);
+    const auto policy = rerun_policy(settings);
+    SkopeoSession session(host_, policy.get());
     const SkopeoTool& skopeo = tool(session, settings);
     const SideAccess access = session.prepare(side, label);
     const std::string raw = session.run_checked(

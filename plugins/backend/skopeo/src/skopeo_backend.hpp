@@ -2,10 +2,15 @@
 //
 // Settings, read from the request first and the plugin options second:
 //   skopeo-path   absolute path of the skopeo executable (default: the first skopeo in PATH)
-//   retry-times   how often skopeo retries a failed network operation (default 3)
+//   retry-times   how often skopeo retries a failed network operation, and how often ferry
+//                 reruns skopeo after a transient failure (default 3)
+//   retry-delay   seconds before the first rerun; each further one doubles it (default 0.5)
+//   deadline      seconds for the whole call, reruns included; skopeo is stopped when it passes
+//                 (default 0: none)
 //
 // NOTE: the host's timeout and stall-timeout settings are ignored. skopeo 1.9.3 has no
-// per-request timeout, so a stalled connection blocks the copy until the user cancels it.
+// per-request timeout, so a stalled connection blocks the copy until the deadline or the user
+// stops it.
 #pragma once
 
 #include "manifest.hpp"
@@ -15,6 +20,7 @@
 #include <ferry/sdk.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -38,6 +44,9 @@ public:
 private:
     std::optional<std::string> setting(const sdk::Settings& request, const char* key) const;
     int retry_times(const sdk::Settings& request) const;
+    std::optional<double> seconds_setting(const sdk::Settings& request, const char* key) const;
+    // The policy for reruns of skopeo; its deadline counts from this call.
+    std::unique_ptr<core::RetryPolicy> rerun_policy(const sdk::Settings& request) const;
 
     // Locates skopeo and detects its version once per path.
     const SkopeoTool& tool(SkopeoSession& session, const sdk::Settings& request);

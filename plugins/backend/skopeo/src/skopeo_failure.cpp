@@ -180,6 +180,16 @@ ferry_status classify_failure(std::string_view reason) {
     return FERRY_ERROR;
 }
 
+core::Failure failure_facts(std::string_view reason) {
+    static const std::regex rate_limit(R"(\b429\b|too ?many ?requests|rate limit)", std::regex::icase);
+    core::Failure failure;
+    if (matches(reason, rate_limit)) {
+        failure.kind = core::Failure::Kind::http;
+        failure.http_status = 429;
+    }
+    return failure;
+}
+
 bool is_not_found(std::string_view reason) {
     return matches(reason, not_found_pattern()) && !matches(reason, authentication_pattern());
 }

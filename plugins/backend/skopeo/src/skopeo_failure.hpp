@@ -4,6 +4,7 @@
 
 #include "process.hpp"
 
+#include <ferry/core/retry_policy.hpp>
 #include <ferry/plugin.h>
 #include <ferry/sdk.hpp>
 
@@ -27,6 +28,11 @@ std::string failure_reason(std::string_view stderr_text);
 // manifests, which a retry does not fix. Authentication and not-found wording wins over network
 // wording.
 ferry_status classify_failure(std::string_view reason);
+
+// The facts the retry policy decides on, for a reason that classify_failure found transient:
+// an HTTP 429 (rate limit) when the reason names one, a network failure otherwise. skopeo does
+// not print Retry-After, so the policy's own backoff applies.
+core::Failure failure_facts(std::string_view reason);
 
 // True when reason reports that the image does not exist (manifest unknown, name unknown, HTTP 404,
 // a missing layout directory or reference), which the destination check treats as "not there".

@@ -5,6 +5,8 @@
 #include "skopeo_failure.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <thread>
 #include <cstring>
 
 namespace ferry::skopeo {
@@ -22,8 +24,8 @@ const char* const kRegistriesConf =
 
 } // namespace
 
-SkopeoSession::SkopeoSession(sdk::Host host)
-    : host_(host), directory_(PrivateDirectory::create()) {
+SkopeoSession::SkopeoSession(sdk::Host host, core::RetryPolicy* policy)
+    : host_(host), policy_(policy), directory_(PrivateDirectory::create()) {
     IsolatedPaths paths;
     paths.home = directory_.make_directory("home");
     paths.xdg_config_home = directory_.make_directory("home/.config");
@@ -72,7 +74,12 @@ ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std:
     ProcessSpec spec;
     spec.argv = argv;
     spec.environment = environment_;
-    ProcessResult result = run_process(spec, [this] { return host_.cancelled(); });
+    if (policy_ != nullptr && policy_->deadline_passed()) {
+        throw sdk::Error(FERRY_ERROR_TRANSIENT,
+                         step + ": the deadline for the copy was reached (--deadline) before skopeo started");
+    }
+    ProcessResult result = run_process(
+        spec, [this] { return host_.cancelled() || (policy_ != nullptr && policy_->deadline_passed()); });
 
     if (result.spawn_error != 0) {
         const int error = result.spawn_error;
@@ -83,6 +90,10 @@ ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std:
                                         "`--backend native`"
                                       : ""));
     }
+    if (result.stopped && !host_.cancelled()) {
+        throw sdk::Error(FERRY_ERROR_TRANSIENT,
+                         step + ": the deadline for the copy was reached (--deadline); skopeo was stopped");
+    }
     if (result.stopped) {
         throw sdk::Error(FERRY_ERROR_CANCELLED, step + ": cancelled; skopeo was stopped");
     }
@@ -91,11 +102,50 @@ ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std:
 
 std::string SkopeoSession::run_checked(const std::string& step,
                                        const std::vector<std::string>& argv) {
-    ProcessResult result = run(step, argv);
+    ProcessResult result = run_with_reruns(step, argv);
     if (!result.succeeded()) {
         throw failure_error(step, result, secrets_);
     }
     return std::move(result.out);
+}
+
+ProcessResult SkopeoSession::run_with_reruns(const std::string& step,
+                                             const std::vector<std::string>& argv) {
+    for (int retry = 1;; ++retry) {
+        ProcessResult result = run(step, argv);
+        if (result.succeeded()) {
+            return result;
+        }
+
+        sdk::Error error = failure_error(step, result, secrets_);
+        if (policy_ == nullptr || error.status() != FERRY_ERROR_TRANSIENT) {
+            return result;
+        }
+        const core::Failure failure = failure_facts(failure_reason(result.err));
+        const core::RetryDecision decision = policy_->decide(retry, failure);
+        const std::string rate_limit = failure.rate_limited() ? " (rate limited)" : "";
+        if (!decision.retry()) {
+            throw sdk::Error(FERRY_ERROR_TRANSIENT,
+                             std::string(error.what()) + rate_limit + "; gave up after " +
+                                 std::to_string(retry) + (retry == 1 ? " run: " : " runs: ") +
+                                 core::describe_verdict(decision.verdict, policy_->max_retries()));
+        }
+
+        char delay[32];
+        std::snprintf(delay, sizeof delay, "%.1f s", static_cast<double>(decision.delay.count()) / 1000.0);
+        host_.warning(std::string(error.what()) + rate_limit + "; rerunning skopeo in " + delay + " (retry " +
+                      std::to_string(retry) + " of " + std::to_string(policy_->max_retries()) + ")");
+        wait_before_rerun(decision.delay);
+    }
+}
+
+void SkopeoSession::wait_before_rerun(std::chrono::milliseconds delay) const {
+    constexpr auto kSlice = std::chrono::milliseconds(100);
+    const auto end = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < end) {
+        check_cancelled("rerunning skopeo");
+        std::this_thread::sleep_for(kSlice);
+    }
 }
 
 void SkopeoSession::check_cancelled(const std::string& next_step) const {

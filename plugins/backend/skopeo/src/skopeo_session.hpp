@@ -6,6 +6,7 @@
 #include "private_directory.hpp"
 #include "process.hpp"
 
+#include <ferry/core/retry_policy.hpp>
 #include <ferry/sdk.hpp>
 
 #include <string>
@@ -17,7 +18,9 @@ namespace ferry::skopeo {
 // destruction: after success, after an error and after a cancellation alike.
 class SkopeoSession {
 public:
-    explicit SkopeoSession(sdk::Host host);
+    // policy, when given, reruns skopeo after a transient failure (run_checked) and stops a run
+    // that outlasts the policy's deadline (run and run_checked).
+    explicit SkopeoSession(sdk::Host host, core::RetryPolicy* policy = nullptr);
 
     // Writes the side's auth file when it has credentials and returns how skopeo reaches it.
     // label ("source", "destination") names the side in logs and file names.
@@ -25,11 +28,19 @@ public:
 
     // Runs skopeo and returns its result, whatever the exit status. Throws ferry::sdk::Error:
     // FERRY_ERROR_CANCELLED when the host was cancelled (skopeo is stopped first),
+    // FERRY_ERROR_TRANSIENT when the deadline passed (skopeo is stopped first),
     // FERRY_ERROR_UNSUPPORTED when the executable cannot be started.
     ProcessResult run(const std::string& step, const std::vector<std::string>& argv);
 
+    // Like run, but with a policy reruns skopeo after a transient failure (classified from its
+    // stderr) after the policy's delay, logged as a warning. Returns the last result: a success or
+    // a failure that is not transient. Throws FERRY_ERROR_TRANSIENT once the policy ends the
+    // reruns.
+    ProcessResult run_with_reruns(const std::string& step, const std::vector<std::string>& argv);
+
     // Like run, but returns stdout and throws the classified, redacted failure_error when skopeo
-    // does not succeed.
+    // does not succeed. With a policy, a transient failure reruns skopeo after the policy's
+    // delay, logged as a warning, until the policy ends the retries.
     std::string run_checked(const std::string& step, const std::vector<std::string>& argv);
 
     // Throws FERRY_ERROR_CANCELLED when the host was cancelled, naming the step not begun.
@@ -40,7 +51,10 @@ public:
     std::string file(std::string_view name) const { return directory_.file(name); }
 
 private:
+    void wait_before_rerun(std::chrono::milliseconds delay) const;
+
     sdk::Host host_;
+    core::RetryPolicy* policy_;
     PrivateDirectory directory_;
     std::vector<std::string> environment_;
     std::vector<sdk::Secret> secrets_;

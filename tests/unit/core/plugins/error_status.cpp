@@ -42,7 +42,7 @@ int32_t resolve_digest(void* instance, const ferry_side*, const ferry_setting*, 
 }
 
 const ferry_backend_api backend_api = {
-    sizeof(ferry_backend_api), &create, &destroy, &copy, &resolve_digest,
+    sizeof(ferry_backend_api), &create, &destroy, &copy, &resolve_digest, nullptr,
 };
 
 } // namespace

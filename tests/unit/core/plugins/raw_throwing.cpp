@@ -24,8 +24,10 @@ int32_t resolve_digest(void*, const ferry_side*, const ferry_setting*, size_t, c
     throw 42;
 }
 
+// struct_size stops before check_credentials, as in a plugin built before that entry was
+// appended, so the host must load it and treat check_credentials as absent.
 const ferry_backend_api backend_api = {
-    sizeof(ferry_backend_api), &create, &destroy, &copy, &resolve_digest,
+    offsetof(ferry_backend_api, check_credentials), &create, &destroy, &copy, &resolve_digest, nullptr,
 };
 
 } // namespace
