@@ -8,9 +8,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from ferrytest import (IMAGES, clean_env, docker_ref, plain_registry, run_ferry, secure_registry,
-                       unique_repo)
-from registry import count_requests, manifest_digest, seed
+from ferrytest import WORK, IMAGES, clean_env, docker_ref, plain_registry, run_ferry, unique_repo
+from registry import Registry, count_requests, manifest_digest, seed
 
 
 def available_backends() -> list[str]:
@@ -50,10 +49,23 @@ class CliBasics(unittest.TestCase):
 
 
 class ValidationBeforeNetwork(unittest.TestCase):
-    """Bad input fails with exit code 2 and sends nothing to the registry."""
+    """Bad input fails with exit code 2 and sends nothing to the registry.
+
+    The tests use a registry of their own, because other tests send requests to the shared ones
+    at the same time."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory(dir=WORK)
+        cls.registry = Registry(Path(cls.directory.name), name="quiet").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.registry.stop()
+        cls.directory.cleanup()
 
     def assert_rejected_without_traffic(self, args: list[str], expected: str, env=None):
-        registry = plain_registry()
+        registry = self.registry
         before = count_requests(registry.access_log)
         result = run_ferry(*args, env=env)
         self.assertEqual(result.returncode, 2, result.stderr)
@@ -62,13 +74,13 @@ class ValidationBeforeNetwork(unittest.TestCase):
         return result
 
     def test_uppercase_repository_names_component(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", "--dest-tls-verify=false", docker_ref(registry, "mirror/Busybox:v1"),
              docker_ref(registry, "mirror/ok:v1")], '"Busybox"')
 
     def test_invalid_digest_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", docker_ref(registry, "a/b@sha256:abc"), docker_ref(registry, "c/d:v1")], "sha256 needs 64")
 
@@ -77,46 +89,46 @@ class ValidationBeforeNetwork(unittest.TestCase):
                                              '"docker-archive"')
 
     def test_creds_without_colon_hides_value(self):
-        registry = plain_registry()
+        registry = self.registry
         result = self.assert_rejected_without_traffic(
             ["copy", "--dest-tls-verify=false", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
             "FERRY_SRC_CREDS has no ':'", env=clean_env(FERRY_SRC_CREDS="justauser-secretvalue"))
         self.assertNotIn("justauser-secretvalue", result.stderr)
 
     def test_username_without_password_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", "--src-username", "bob", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
             "without a password")
 
     def test_unknown_backend_lists_available(self):
-        registry = plain_registry()
+        registry = self.registry
         result = self.assert_rejected_without_traffic(
             ["copy", "--backend", "teleport", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
             'unknown backend "teleport"')
         self.assertIn("available:", result.stderr)
 
     def test_unknown_credential_source_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", "--creds-from", "input,carrier-pigeon", docker_ref(registry, "a/b:v1"),
              docker_ref(registry, "c/d:v1")], 'unknown credential source "carrier-pigeon"')
 
     def test_invalid_platform_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", "--platform", "linux", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
             'invalid platform "linux"')
 
     def test_both_password_stdin_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", "--src-username", "a", "--src-password-stdin", "--dest-username", "b",
              "--dest-password-stdin", docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")],
             "cannot both read standard input")
 
     def test_destination_tag_and_digest_rejected(self):
-        registry = plain_registry()
+        registry = self.registry
         digest = "sha256:" + "0" * 64
         self.assert_rejected_without_traffic(
             ["copy", docker_ref(registry, "a/b:v1"), docker_ref(registry, f"c/d:v1@{digest}")],
@@ -190,13 +202,14 @@ class CopyResultOutput(unittest.TestCase):
         for backend in self.backends:
             with self.subTest(backend=backend):
                 destination = unique_repo(f"cli/{backend}")
-                blob_reads = count_requests(self.registry.access_log, method="GET", path_regex=r"/blobs/")
+                source_blobs = rf"^/v2/{self.repo}/blobs/"
+                blob_reads = count_requests(self.registry.access_log, method="GET", path_regex=source_blobs)
                 result = run_ferry("copy", "--backend", backend, "--src-tls-verify=false", "--dest-tls-verify=false",
                                    docker_ref(self.registry, f"{self.repo}:v1@{wrong}"),
                                    docker_ref(self.registry, f"{destination}:v1"))
                 self.assertEqual(result.returncode, 1)
                 self.assertIn(f"resolves to {self.digest}, not {wrong}", result.stderr)
-                self.assertEqual(count_requests(self.registry.access_log, method="GET", path_regex=r"/blobs/"),
+                self.assertEqual(count_requests(self.registry.access_log, method="GET", path_regex=source_blobs),
                                  blob_reads)
                 self.assertEqual(count_requests(self.registry.access_log, method="PUT",
                                                 path_regex=rf"/v2/{destination}/"), 0)
