@@ -59,11 +59,11 @@ struct SideView {
     }
 };
 
-ImageReference parse_side(const std::string& text, const char* which) {
+ImageReference parse_side(const std::string& text, const char* side_name) {
     try {
         return parse_reference(text);
     } catch (const ReferenceError& error) {
-        throw UsageError(std::string("invalid ") + which + " reference: " + error.what());
+        throw UsageError(std::string("invalid ") + side_name + " reference: " + error.what());
     }
 }
 
@@ -129,7 +129,7 @@ void resolve_credentials(CredentialChain& chain, SideView& view, ferry_side_role
     view.credential = chain.resolve(role, view.reference.registry, view.reference.repository, sources);
 }
 
-// Refuses a source whose tag does not point at the digest written next to it.
+// Rejects a source whose tag does not point at the digest written next to it.
 void check_tag_matches_digest(BackendInstance& backend, SideView& source, const SettingMap& settings) {
     SideView by_tag;
     by_tag.reference = source.reference;
