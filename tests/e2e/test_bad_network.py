@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -73,9 +74,6 @@ class BadNetworkTest(unittest.TestCase):
              timeout: float = 600):
         """Copy bad/IMAGE:v1 to a new repository and return (result, repository, seconds)."""
         repository = unique_repo(f"mirror-{backend}")
-        if backend == "native" and "--stall-timeout" not in extra:
-            # The proxy never answers the TLS handshake of the HTTPS probe; the stall-timeout ends it.
-            extra = (*extra, "--stall-timeout", "5")
         started = time.monotonic()
         result = run_ferry("copy", "--backend", backend, "--creds-from", "input", "--format", "json",
                            "--src-tls-verify=false", "--dest-tls-verify=false", *extra,
@@ -96,6 +94,25 @@ class BadNetworkTest(unittest.TestCase):
             return manifest_digest(self.destination, repository, "v1")
         except Exception:  # noqa: BLE001 (any failure to read the tag means it is not there)
             return None
+
+    # --- the HTTPS probe ----------------------------------------------------------------------
+
+    def test_tls_client_hello_answered_with_400(self):
+        with FaultProxy(self.source.url) as proxy:
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as probe:
+                # The start of a TLS record: handshake (0x16), version 3.1, a length.
+                probe.sendall(b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03")
+                reply = b""
+                while chunk := probe.recv(4096):
+                    reply += chunk
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply)
+
+    def test_native_https_probe_falls_back_at_once(self):
+        with FaultProxy(self.source.url) as proxy:
+            # The default stall-timeout (60 s) would end a probe that the proxy leaves unanswered.
+            result, repository, seconds = self.copy("native", proxy.host, self.destination.host, "small")
+        self.assert_copied(result, repository, self.small_digest)
+        self.assertLess(seconds, 20)
 
     # --- connection resets ------------------------------------------------------------------
 

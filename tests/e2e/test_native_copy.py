@@ -14,6 +14,7 @@ import http.client
 import json
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -211,6 +212,67 @@ class RecordingForwardProxy:
         self.server.server_close()
 
 
+class StallingRelay:
+    """A TCP relay on 127.0.0.1 in front of an HTTPS registry. It copies bytes both ways without
+    reading them, so TLS passes through unchanged. The first connection stops sending to the
+    client after `stall_after` bytes from the server and stays open until the client closes it.
+    Later connections relay everything."""
+
+    def __init__(self, upstream_port: int, stall_after: int) -> None:
+        self.upstream_port = upstream_port
+        self.stall_after = stall_after
+        self.connections = 0
+        self.stalled = threading.Event()
+        self.closing = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def accept_loop(self) -> None:
+        while not self.closing.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            limit = self.stall_after if self.connections == 1 else None
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self.pump, args=(client, upstream, None), daemon=True).start()
+            threading.Thread(target=self.pump, args=(upstream, client, limit), daemon=True).start()
+
+    def pump(self, source: socket.socket, target: socket.socket, limit: int | None) -> None:
+        relayed = 0
+        try:
+            while True:
+                data = source.recv(64 * 1024)
+                if not data:
+                    break
+                if limit is not None and relayed + len(data) > limit:
+                    target.sendall(data[:limit - relayed])
+                    self.stalled.set()
+                    # Neither forward nor close: the client sees a connection that went silent.
+                    self.closing.wait()
+                    break
+                target.sendall(data)
+                relayed += len(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                end.close()
+
+    def close(self) -> None:
+        self.closing.set()
+        self.listener.close()
+
+
 @unittest.skipUnless(native_backend_available(), "the native backend is not built")
 class NativeCopyImages(unittest.TestCase):
     """Each image kind from the shared HTTPS+htpasswd registry to the shared plain-HTTP one."""
@@ -296,6 +358,47 @@ class NativeCopyImages(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError):
             manifest_digest(self.plain, destination_repo, "v1")
 
+    def test_platform_mismatch_on_single_image_fails(self):
+        _, _, destination_repo, result = self.copy_from_secure("single", "--platform", "linux/arm64")
+
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("is a single linux/amd64 image, not linux/arm64", result.stderr)
+        with self.assertRaises(urllib.error.HTTPError):
+            manifest_digest(self.plain, destination_repo, "v1")
+        self.assertEqual(count_requests(self.plain.access_log, method="POST",
+                                        path_regex=rf"^/v2/{destination_repo}/blobs/uploads/"), 0)
+
+    def test_platform_match_on_single_image_copies(self):
+        source_repo, digest, destination_repo, result = self.copy_from_secure("single", "--platform", "linux/amd64")
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.json()["digest"], digest)
+        self.assert_same_manifest(source_repo, destination_repo)
+
+    def test_invalid_platform_is_input_error(self):
+        _, _, _, result = self.copy_from_secure("single", "--platform", "linux")
+
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn('invalid platform "linux"', result.stderr)
+
+    def test_stalled_https_download_reconnects(self):
+        source_repo = unique_repo("native/tls-stall")
+        digest = seed(IMAGES / "single", "v1", self.secure, f"{source_repo}:v1")
+        # Past the handshake, the manifest and the config, inside the 1 MiB layer.
+        relay = StallingRelay(self.secure.port, stall_after=300 * 1024)
+        self.addCleanup(relay.close)
+        destination_repo = unique_repo("native/tls-stall-mirror")
+
+        result = native_copy(f"docker://{relay.host}/{source_repo}:v1", docker_ref(self.plain, f"{destination_repo}:v1"),
+                             "--src-cert-dir", str(self.secure.cert_dir), "--dest-tls-verify=false", "--jobs", "1",
+                             "--stall-timeout", "3", env=self.source_env())
+
+        self.assertTrue(relay.stalled.is_set(), result.stderr)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("stall-timeout", result.stderr)
+        self.assertGreaterEqual(relay.connections, 2, "the retry reused the stalled connection")
+        self.assertEqual(manifest_digest(self.plain, destination_repo, "v1"), digest)
+
     def test_wrong_password_fails_without_leaking_it(self):
         source_repo = unique_repo("native/denied")
         seed(IMAGES / "single", "v1", self.secure, f"{source_repo}:v1")
@@ -315,8 +418,20 @@ class NativeCopyImages(unittest.TestCase):
         result = native_copy(docker_ref(self.secure, f"{source_repo}:v1"), docker_ref(self.plain, "native/untrusted:v1"),
                              "--dest-tls-verify=false", "--retry-times", "0", env=self.source_env())
 
-        self.assertNotEqual(result.returncode, 0)
+        self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn("certificate", result.stderr.lower())
+        self.assertIn("--src-cert-dir", result.stderr)
+
+    def test_https_to_plain_registry_not_retried(self):
+        source_repo = unique_repo("native/plain-as-https")
+        seed(IMAGES / "single", "v1", self.plain, f"{source_repo}:v1")
+        result = native_copy(docker_ref(self.plain, f"{source_repo}:v1"), docker_ref(self.plain, f"{source_repo}-copy:v1"),
+                             "--dest-tls-verify=false", "--retry-times", "3")
+
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("speaks plain HTTP", result.stderr)
+        self.assertIn("--src-tls-verify=false", result.stderr)
+        self.assertNotIn("retry 1 of", result.stderr)
 
 
 @unittest.skipUnless(native_backend_available(), "the native backend is not built")
@@ -395,6 +510,21 @@ class NativeCopyRequests(unittest.TestCase):
         self.assertNotEqual(mismatch.returncode, 0)
         self.assertIn(digest, mismatch.stderr)
         self.assertIn(other, mismatch.stderr)
+
+    def test_destination_digest_mismatch_is_copy_failure(self):
+        source_repo = unique_repo("native/dest-digest")
+        digest = seed(IMAGES / "single", "v1", self.plain, f"{source_repo}:v1")
+        other = "sha256:" + "0" * 64
+        destination = unique_repo("native/dest-digest-mirror")
+
+        result = native_copy(docker_ref(self.plain, f"{source_repo}:v1"), f"docker://{self.plain.host}/{destination}@{other}",
+                             "--src-tls-verify=false", "--dest-tls-verify=false")
+
+        # The mismatch shows only after the source was read, so it is exit 1, not 2 (invalid input).
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(digest, result.stderr)
+        self.assertIn(other, result.stderr)
+        self.assertEqual(count_requests(self.plain.access_log, method="PUT", path_regex=rf"^/v2/{destination}/"), 0)
 
     def test_corrupt_source_blob_tags_nothing(self):
         workdir = Path(tempfile.mkdtemp(prefix="native-corrupt-", dir=WORK))
@@ -568,6 +698,39 @@ class NativeCopyLayouts(unittest.TestCase):
         index = json.loads((target / "index.json").read_text())
         refs = {d["annotations"]["org.opencontainers.image.ref.name"]: d["digest"] for d in index["manifests"]}
         self.assertEqual(refs, {"keep": layout_digest(IMAGES / "single"), "moving": layout_digest(IMAGES / "multiarch")})
+
+    def test_parallel_copies_into_one_layout_keep_every_tag(self):
+        target = self.scratch / "parallel"
+        tags = [f"t{number}" for number in range(1, 9)]
+        processes = [start_ferry("copy", "--backend", "native", "--creds-from", "input",
+                                 f"oci:{IMAGES / 'single'}:v1", f"oci:{target}:{tag}") for tag in tags]
+        for process in processes:
+            self.addCleanup(process.stdout.close)
+            self.addCleanup(process.stderr.close)
+        outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes]
+
+        for returncode, stderr in outcomes:
+            self.assertEqual(returncode, 0, stderr)
+        index = json.loads((target / "index.json").read_text())
+        refs = sorted(d["annotations"]["org.opencontainers.image.ref.name"] for d in index["manifests"])
+        self.assertEqual(refs, tags)
+        for tag in tags:
+            self.assertEqual(layout_digest(target, tag), layout_digest(IMAGES / "single"))
+
+    def test_failed_copy_leaves_valid_empty_layout(self):
+        source = self.scratch / "broken"
+        shutil.copytree(IMAGES / "single", source)
+        manifest = json.loads((source / "blobs" / "sha256" / layout_digest(source).split(":", 1)[1]).read_text())
+        layer = manifest["layers"][0]["digest"]
+        (source / "blobs" / "sha256" / layer.split(":", 1)[1]).unlink()
+        target = self.scratch / "new-layout"
+
+        result = native_copy(f"oci:{source}:v1", f"oci:{target}:v1", "--retry-times", "0")
+
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn(layer, result.stderr)
+        self.assertEqual(json.loads((target / "oci-layout").read_text()), {"imageLayoutVersion": "1.0.0"})
+        self.assertEqual(json.loads((target / "index.json").read_text()), {"schemaVersion": 2, "manifests": []})
 
     def test_foreign_layer_refused_with_explanation(self):
         layout = self.scratch / "foreign"

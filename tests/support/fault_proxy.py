@@ -19,6 +19,10 @@ that point at the upstream (or at another origin in rewrite_origins) in
 `Location`, `Content-Location` and the `realm` of `WWW-Authenticate`, so that
 clients keep talking to the proxy.
 
+A connection that starts with a TLS ClientHello (first byte 0x16) gets a plain
+400 response and is closed, as Go's HTTP server does, so that clients probing
+HTTPS first fall back to HTTP at once.
+
 Rules apply to the requests that start after they are set:
 
 - Reset closes the client connection with SO_LINGER 0 (the client gets
@@ -870,6 +874,12 @@ class FaultProxy:
         connection = _Connection(_Stream(client_sock, "client", self._counters), {})
         graceful = True
         try:
+            if self._starts_with_tls_handshake(client_sock):
+                # Reply with a 400 as Go's HTTP server does, so an HTTPS probe fails at once
+                # instead of waiting for a handshake that never comes.
+                log.debug("TLS ClientHello from client; answering 400 and closing")
+                self._send_quietly(connection.client, 400, "the proxy speaks plain HTTP, not TLS")
+                return
             while not self._stopping.is_set():
                 raw = connection.client.read_until(b"\r\n\r\n", MAX_HEAD_BYTES)
                 if raw is None:
@@ -890,6 +900,15 @@ class FaultProxy:
             self._track(client_sock, add=False)
             with self._sockets_lock:
                 self._threads.discard(threading.current_thread())
+
+    @staticmethod
+    def _starts_with_tls_handshake(sock: socket.socket) -> bool:
+        """Peek at the first byte: 0x16 is the record type of a TLS handshake (a ClientHello)."""
+        try:
+            first = sock.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return False
+        return first == b"\x16"
 
     def _close_gracefully(self, sock: socket.socket) -> None:
         """Half-close, discard what the client still sends for up to LINGER_SECONDS, then close."""

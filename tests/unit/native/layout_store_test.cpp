@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace ferry::native {
 namespace {
@@ -135,6 +137,62 @@ TEST_F(LayoutStoreTest, UnknownRefListsAvailableNames) {
         const std::string message = error.what();
         EXPECT_NE(message.find("\"nope\""), std::string::npos) << message;
         EXPECT_NE(message.find("v1, v2"), std::string::npos) << message;
+    }
+}
+
+TEST_F(LayoutStoreTest, ReadWriteStorePrepareCreatesEmptyLayout) {
+    LayoutStore store(root_, host_, LayoutStore::Access::read_write);
+    store.prepare(client_);
+
+    EXPECT_EQ(nlohmann::json::parse(read(root_ / "oci-layout"))["imageLayoutVersion"], "1.0.0");
+    const auto index = nlohmann::json::parse(read(root_ / "index.json"));
+    EXPECT_EQ(index["schemaVersion"], 2);
+    ASSERT_TRUE(index["manifests"].is_array());
+    EXPECT_TRUE(index["manifests"].empty());
+}
+
+TEST_F(LayoutStoreTest, ReadWriteStorePrepareKeepsExistingIndex) {
+    LayoutStore first(root_, host_);
+    const auto manifest = write_image(first, "layer", std::string("v1"));
+
+    LayoutStore second(root_, host_, LayoutStore::Access::read_write);
+    second.prepare(client_);
+    EXPECT_EQ(second.manifest_digest(client_, "v1"), manifest.digest);
+}
+
+TEST_F(LayoutStoreTest, ReadOnlyStorePrepareCreatesNothing) {
+    LayoutStore store(root_, host_);
+    store.prepare(client_);
+    EXPECT_FALSE(fs::exists(root_));
+}
+
+// Every writer has its own store, as parallel ferry processes do, so only the file lock on the
+// layout keeps their index.json updates from overwriting each other.
+TEST_F(LayoutStoreTest, ParallelStoresKeepEveryTag) {
+    constexpr int kWriters = 8;
+    constexpr int kTagsPerWriter = 5;
+    std::vector<std::thread> writers;
+    for (int writer = 0; writer < kWriters; ++writer) {
+        writers.emplace_back([this, writer] {
+            LayoutStore store(root_, host_); // a layout store never uses the HTTP client
+            for (int round = 0; round < kTagsPerWriter; ++round) {
+                const auto tag = "t" + std::to_string(writer) + "-" + std::to_string(round);
+                write_image(store, "layer " + tag, tag);
+            }
+        });
+    }
+    for (auto& writer : writers) {
+        writer.join();
+    }
+
+    const auto index = nlohmann::json::parse(read(root_ / "index.json"));
+    EXPECT_EQ(index["manifests"].size(), static_cast<std::size_t>(kWriters * kTagsPerWriter));
+    LayoutStore reader(root_, host_);
+    for (int writer = 0; writer < kWriters; ++writer) {
+        for (int round = 0; round < kTagsPerWriter; ++round) {
+            const auto tag = "t" + std::to_string(writer) + "-" + std::to_string(round);
+            EXPECT_TRUE(reader.manifest_digest(client_, tag).has_value()) << tag;
+        }
     }
 }
 

@@ -38,6 +38,18 @@ TEST(WithRetries, GivesUpWithTransientStatus) {
     EXPECT_EQ(calls, 3);
 }
 
+TEST(WithRetries, SingleAttemptCountedInSingular) {
+    RetryPolicy policy(0, milliseconds(1), milliseconds(2));
+    try {
+        with_retries(policy, ferry::sdk::Host(nullptr), [&]() -> int { throw failure(503); });
+        FAIL() << "expected an error";
+    } catch (const ferry::sdk::Error& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("gave up after 1 attempt:"), std::string::npos) << message;
+        EXPECT_EQ(message.find("attempts"), std::string::npos) << message;
+    }
+}
+
 TEST(WithRetries, PermanentFailureStopsAtOnce) {
     RetryPolicy policy(5, milliseconds(1), milliseconds(2));
     int calls = 0;

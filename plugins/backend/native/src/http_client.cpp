@@ -48,6 +48,7 @@ struct Exchange {
     bool headers_reported = false;
     std::exception_ptr error;
     bool cancelled = false;
+    bool ignore_cancellation = false; // a cleanup request
 
     // Stall detection: the last time bytes moved, or a callback of ours returned. Time spent
     // blocked in a reader or sink is the other side's delay, so it does not count.
@@ -151,7 +152,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 int on_progress(void* user, curl_off_t, curl_off_t downloaded, curl_off_t, curl_off_t uploaded) {
     auto* exchange = static_cast<Exchange*>(user);
-    if (exchange->host->cancelled()) {
+    if (!exchange->ignore_cancellation && exchange->host->cancelled()) {
         exchange->cancelled = true;
         return 1;
     }
@@ -224,6 +225,23 @@ Failure::Kind classify(CURLcode code) {
     }
 }
 
+// The reason a TLS failure is permanent, with what to do about it; empty for other failures.
+// The texts are OpenSSL 3's, as libcurl 7.88 reports them in its error buffer.
+std::string tls_failure_hint(CURLcode code, const std::string& detail) {
+    const bool unknown_issuer = detail.find("unable to get local issuer certificate") != std::string::npos ||
+                                detail.find("self-signed certificate") != std::string::npos;
+    if (code == CURLE_PEER_FAILED_VERIFICATION && unknown_issuer) {
+        return "; add the registry's CA with --src-cert-dir DIR (or --dest-cert-dir), or use --src-tls-verify=false";
+    }
+    // A plain-HTTP server replies to the ClientHello with an HTTP status line, which OpenSSL
+    // reads as a TLS record of an unknown version.
+    if (code == CURLE_SSL_CONNECT_ERROR && detail.find("wrong version number") != std::string::npos) {
+        return " (the registry speaks plain HTTP, not HTTPS); use --src-tls-verify=false or "
+               "--dest-tls-verify=false to connect to it over HTTP";
+    }
+    return {};
+}
+
 // A curl_slist built over strings that the caller owns, so that the Authorization value can be
 // wiped afterwards instead of lingering in libcurl's own copies.
 class BorrowedHeaderList {
@@ -286,7 +304,10 @@ void HttpClient::apply_options(const HttpRequest& request) {
     curl_easy_setopt(handle_, CURLOPT_BUFFERSIZE, kDownloadBufferBytes);
     curl_easy_setopt(handle_, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
     curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, attempt_timeout_milliseconds(settings_));
+    const long timeout_milliseconds = request.cleanup_timeout
+                                          ? static_cast<long>(request.cleanup_timeout->count())
+                                          : attempt_timeout_milliseconds(settings_);
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, timeout_milliseconds);
     curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION,
                      settings_.force_http1 ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS);
 
@@ -313,13 +334,28 @@ void HttpClient::apply_options(const HttpRequest& request) {
     }
 }
 
+void HttpClient::discard_connections() {
+    CURL* fresh = curl_easy_init();
+    if (fresh == nullptr) {
+        throw ferry::sdk::Error(FERRY_ERROR, "libcurl could not create a transfer handle");
+    }
+    curl_easy_cleanup(handle_); // closes every connection that this handle cached
+    handle_ = fresh;
+    connections_suspect_ = false;
+}
+
 HttpResponse HttpClient::perform(const HttpRequest& request) {
-    if (host_.cancelled()) {
+    const bool cleanup = request.cleanup_timeout.has_value();
+    if (!cleanup && host_.cancelled()) {
         throw ferry::sdk::Error(FERRY_ERROR_CANCELLED, "cancelled");
     }
-    if (deadline_passed(settings_)) {
+    if (!cleanup && deadline_passed(settings_)) {
         throw TransferError(Failure{Failure::Kind::timeout, 0, true, std::nullopt},
                             "the deadline for the copy was reached (--deadline)");
+    }
+
+    if (connections_suspect_) {
+        discard_connections();
     }
 
     HttpResponse response;
@@ -329,6 +365,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     exchange.response = &response;
     exchange.host = &host_;
     exchange.stall_seconds = settings_.stall_seconds;
+    exchange.ignore_cancellation = cleanup;
 
     apply_options(request);
     curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, &on_header);
@@ -364,6 +401,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
 
+    // libcurl 7.88 keeps an HTTP/2 connection after a stream ends with a callback abort or a
+    // timeout: it resets only the stream. Over TLS that stalled connection would carry every
+    // retry, so the next request after any failure starts on a new connection.
+    if (code != CURLE_OK) {
+        connections_suspect_ = true;
+    }
+
     if (exchange.cancelled) {
         throw ferry::sdk::Error(FERRY_ERROR_CANCELLED, "cancelled");
     }
@@ -381,6 +425,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
         std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
         if (code == CURLE_OPERATION_TIMEDOUT && deadline_passed(settings_)) {
             detail += " (the deadline for the copy was reached, --deadline)";
+        }
+
+        // A TLS verification failure repeats on every attempt, so it is not retried.
+        const auto hint = tls_failure_hint(code, detail);
+        if (!hint.empty()) {
+            failure.kind = Failure::Kind::rejected;
+            detail += hint;
         }
         throw TransferError(failure, detail);
     }

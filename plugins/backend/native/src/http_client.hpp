@@ -1,8 +1,9 @@
 // One libcurl easy handle and the requests sent through it.
 //
 // Each worker owns one HttpClient, so its connections (and TLS sessions) are reused from one
-// request to the next. Redirects are never followed here: the registry client follows them
-// itself, because libcurl forwards a custom Authorization header to any redirect target.
+// request to the next, except after a failed request: the next one opens new connections.
+// Redirects are never followed here: the registry client follows them itself, because libcurl
+// forwards a custom Authorization header to any redirect target.
 #pragma once
 
 #include "registry_error.hpp"
@@ -64,6 +65,11 @@ struct HttpRequest {
 
     // Bodies kept in HttpResponse::body are cut at this size.
     std::size_t max_buffered_body = 4 * 1024 * 1024;
+
+    // Set for best-effort cleanup after a failure (cancelling an upload session): the request
+    // runs even when the host is cancelled or the deadline has passed, and this limit replaces
+    // the attempt timeout and the deadline.
+    std::optional<std::chrono::milliseconds> cleanup_timeout;
 };
 
 
@@ -77,7 +83,8 @@ public:
     // Sends one request and returns any HTTP response, whatever its status. Throws
     // TransferError for network failures and timeouts (Kind::timeout also when the deadline in
     // TransferSettings has passed or runs out during the request), ferry::sdk::Error FERRY_ERROR_CANCELLED
-    // when the host is cancelled, and whatever a reader or sink threw.
+    // when the host is cancelled, and whatever a reader or sink threw. A request with
+    // cleanup_timeout ignores the cancellation.
     HttpResponse perform(const HttpRequest& request);
 
     const TlsConfig& tls() const noexcept { return tls_; }
@@ -85,7 +92,13 @@ public:
 private:
     void apply_options(const HttpRequest& request);
 
+    // Replaces the easy handle, which closes the connections it cached.
+    void discard_connections();
+
     CURL* handle_;
+    // Set after a failed request: its connection may be stalled or broken, and libcurl can
+    // still hand it to the next request.
+    bool connections_suspect_ = false;
     TlsConfig tls_;
     TransferSettings settings_;
     ferry::sdk::Host host_;

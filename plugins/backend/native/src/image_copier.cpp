@@ -82,7 +82,7 @@ std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sd
 std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
                                                    RetryPolicy* policy) {
     if (side.image.transport == FERRY_TRANSPORT_OCI_LAYOUT) {
-        return std::make_unique<LayoutStore>(side.image.path, host);
+        return std::make_unique<LayoutStore>(side.image.path, host, LayoutStore::Access::read_write);
     }
     return std::make_unique<RegistryStore>(FERRY_SIDE_DESTINATION, side, host, policy);
 }
@@ -111,6 +111,15 @@ ImageCopier::ImageCopier(const ferry::sdk::CopyRequest& request, ferry::sdk::Hos
 }
 
 ferry::sdk::CopyOutcome ImageCopier::run() {
+    // An invalid platform is an input error, so it is reported before any request.
+    if (!request_.platform.empty()) {
+        requested_platform_ = Platform::parse(request_.platform);
+        if (!requested_platform_) {
+            throw ferry::sdk::Error(FERRY_ERROR_INVALID_INPUT, "invalid platform \"" + request_.platform +
+                                                                   "\": expected os/architecture[/variant]");
+        }
+    }
+
     retrying([&] { source_->prepare(*source_client_); });
     retrying([&] { destination_->prepare(*destination_client_); });
 
@@ -120,8 +129,9 @@ ferry::sdk::CopyOutcome ImageCopier::run() {
     select_platform();
 
     const auto& target = request_.destination.image;
+    // A mismatch shows only after the source was read, so it is a copy failure, not an input error.
     if (!target.digest.empty() && target.tag.empty() && target.digest != top_.digest) {
-        throw ferry::sdk::Error(FERRY_ERROR_INVALID_INPUT,
+        throw ferry::sdk::Error(FERRY_ERROR,
                                 "the destination names digest " + target.digest + " but the source manifest has digest " +
                                     top_.digest + "; drop the digest from the destination or fix it");
     }
@@ -157,13 +167,12 @@ ferry::sdk::CopyOutcome ImageCopier::run() {
 }
 
 void ImageCopier::select_platform() {
-    if (request_.platform.empty() || top_parsed_.type.kind != ManifestKind::index) {
+    if (!requested_platform_) {
         return;
     }
-    const auto requested = Platform::parse(request_.platform);
-    if (!requested) {
-        throw ferry::sdk::Error(FERRY_ERROR_INVALID_INPUT, "invalid platform \"" + request_.platform +
-                                                               "\": expected os/architecture[/variant]");
+    if (top_parsed_.type.kind != ManifestKind::index) {
+        check_single_platform(*requested_platform_);
+        return;
     }
 
     std::vector<std::string> available;
@@ -171,7 +180,7 @@ void ImageCopier::select_platform() {
         if (!child.platform) {
             continue;
         }
-        if (child.platform->matches(*requested)) {
+        if (child.platform->matches(*requested_platform_)) {
             host_.info("copying only " + child.platform->to_string() + " (" + child.digest + ")");
             top_ = retrying([&] { return source_->read_manifest(*source_client_, child.digest); });
             top_parsed_ = parse_or_explain(top_, source_->describe());
@@ -181,6 +190,21 @@ void ImageCopier::select_platform() {
     }
     throw ferry::sdk::Error(FERRY_ERROR, "platform " + request_.platform + " is not in " + source_->describe() +
                                              " (" + top_.digest + "); available: " + join(available, ", "));
+}
+
+void ImageCopier::check_single_platform(const Platform& requested) {
+    const auto found = read_config_platform();
+    if (!found) {
+        // An artifact or a config without os and architecture has no platform to compare.
+        host_.debug("the config of " + source_->describe() + " (" + top_.digest +
+                    ") names no platform; copying it for " + requested.to_string());
+        return;
+    }
+    if (!found->matches(requested)) {
+        throw ferry::sdk::Error(FERRY_ERROR, "the source " + source_->describe() + " (" + top_.digest +
+                                                 ") is a single " + found->to_string() + " image, not " +
+                                                 requested.to_string() + "; copy it without a platform");
+    }
 }
 
 void ImageCopier::plan(const Manifest& manifest, int depth) {
@@ -251,11 +275,18 @@ std::vector<std::string> ImageCopier::platforms() {
         return result;
     }
 
+    if (const auto platform = read_config_platform()) {
+        result.push_back(platform->to_string());
+    }
+    return result;
+}
+
+std::optional<Platform> ImageCopier::read_config_platform() {
     // A single image names its platform in its config. The upload reuses the bytes read here,
     // so learning the platform costs no extra request.
     const auto& config = top_parsed_.config;
     if (!config || !is_image_config(config->media_type) || config->size > kMaxConfigBytes) {
-        return result;
+        return std::nullopt;
     }
     auto found = memory_blobs_.find(config->digest);
     if (found == memory_blobs_.end()) {
@@ -276,11 +307,7 @@ std::vector<std::string> ImageCopier::platforms() {
         }
         found = memory_blobs_.emplace(config->digest, std::move(bytes)).first;
     }
-
-    if (const auto platform = parse_config_platform(found->second)) {
-        result.push_back(platform->to_string());
-    }
-    return result;
+    return parse_config_platform(found->second);
 }
 
 std::optional<std::string> ImageCopier::mount_candidate(const Descriptor& blob) const {

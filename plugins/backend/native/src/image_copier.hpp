@@ -56,6 +56,10 @@ private:
     }
 
     void select_platform();
+    // Throws FERRY_ERROR when the single image's config names a platform other than requested.
+    void check_single_platform(const Platform& requested);
+    // The platform in the single image's config, read once and kept for the upload.
+    std::optional<Platform> read_config_platform();
     void plan(const Manifest& manifest, int depth);
     void plan_image_blobs(const Manifest& manifest);
     std::vector<std::string> platforms();
@@ -82,6 +86,7 @@ private:
     HttpClient* source_client_ = nullptr;
     HttpClient* destination_client_ = nullptr;
 
+    std::optional<Platform> requested_platform_; // from --platform, parsed before any request
     ManifestData top_;
     Manifest top_parsed_;
     std::vector<PlannedManifest> children_;      // children before parents

@@ -3,6 +3,7 @@
 #include "digest.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -76,6 +77,27 @@ void write_all(int descriptor, const char* data, std::size_t size, const fs::pat
     }
 }
 
+// An exclusive flock on the layout directory, held while index.json is read, changed and
+// replaced. flock locks belong to an open file description, so the lock serialises threads of
+// one process as well as separate ferry processes.
+class IndexLock {
+public:
+    explicit IndexLock(const fs::path& root) : directory_(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (directory_.get() < 0) {
+            fail("cannot open " + root.string() + " to lock index.json: " + std::strerror(errno));
+        }
+        while (::flock(directory_.get(), LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                fail("cannot lock " + root.string() + " to update index.json: " + std::strerror(errno));
+            }
+        }
+    }
+    // Closing the descriptor releases the lock.
+
+private:
+    FileHandle directory_;
+};
+
 std::string ref_name(const json& descriptor) {
     const auto annotations = descriptor.find("annotations");
     if (annotations == descriptor.end() || !annotations->is_object()) {
@@ -92,11 +114,33 @@ std::string string_member(const json& object, const char* name) {
 
 } // namespace
 
-LayoutStore::LayoutStore(fs::path root, ferry::sdk::Host host) : root_(std::move(root)), host_(host) {}
+LayoutStore::LayoutStore(fs::path root, ferry::sdk::Host host, Access access)
+    : root_(std::move(root)), host_(host), access_(access) {}
 
 std::string LayoutStore::describe() const { return "oci:" + root_.string(); }
 
-void LayoutStore::prepare(HttpClient&) {}
+void LayoutStore::prepare(HttpClient&) {
+    if (access_ == Access::read_write) {
+        create_layout();
+    }
+}
+
+void LayoutStore::create_layout() {
+    std::error_code error;
+    fs::create_directories(root_, error);
+    if (error) {
+        fail("cannot create the layout directory " + root_.string() + ": " + error.message());
+    }
+    if (!fs::exists(root_ / "oci-layout")) {
+        write_file_atomically(root_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    }
+
+    // Checked under the lock, so a concurrent copy's index.json is never replaced by an empty one.
+    IndexLock lock(root_);
+    if (!fs::exists(root_ / "index.json")) {
+        write_index(json{{"schemaVersion", 2}, {"manifests", json::array()}});
+    }
+}
 
 fs::path LayoutStore::blob_path(const std::string& digest) const {
     const auto parsed = parse_digest(digest);
@@ -304,9 +348,7 @@ void LayoutStore::write_manifest(HttpClient&, const ManifestData& manifest, cons
         return;
     }
 
-    // NOTE: the lock covers threads of this process only; two ferry processes writing the same
-    // layout at once can still lose one index.json update.
-    std::lock_guard lock(index_mutex_);
+    IndexLock lock(root_);
     auto index = read_index();
     index["schemaVersion"] = 2;
     index["mediaType"] = media_type::kOciIndex;

@@ -3,13 +3,13 @@
 //
 // Writes are crash-safe: blobs go to a temporary file that is renamed into place only after its
 // digest and size are checked, and index.json is replaced by rename, so readers see either the
-// old or the new index.
+// old or the new index. Every update of index.json holds an exclusive flock on the layout
+// directory, so parallel copies into one layout (threads or processes) keep each other's tags.
 #pragma once
 
 #include "image_store.hpp"
 
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace ferry::native {
@@ -18,7 +18,11 @@ inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.
 
 class LayoutStore : public ImageSource, public ImageDestination {
 public:
-    LayoutStore(std::filesystem::path root, ferry::sdk::Host host);
+    // read_write: prepare() creates the directory, oci-layout and an empty index.json when they
+    // are missing, so a copy that fails later still leaves a valid layout.
+    enum class Access { read_only, read_write };
+
+    LayoutStore(std::filesystem::path root, ferry::sdk::Host host, Access access = Access::read_only);
 
     std::string describe() const override;
     void prepare(HttpClient& client) override;
@@ -40,6 +44,7 @@ public:
     }
 
 private:
+    void create_layout();
     std::filesystem::path blob_path(const std::string& digest) const;
     bool blob_present(const std::string& digest, std::uint64_t size) const;
     nlohmann::json read_index() const;
@@ -49,7 +54,7 @@ private:
 
     std::filesystem::path root_;
     ferry::sdk::Host host_;
-    std::mutex index_mutex_;
+    Access access_;
 };
 
 } // namespace ferry::native

@@ -9,6 +9,10 @@
 namespace ferry::native {
 namespace {
 
+// Limit of the DELETE that cancels an upload session after a failure or an interrupt. The user
+// waits for it, and the registry expires an abandoned session by itself.
+constexpr std::chrono::milliseconds kCancelUploadTimeout{2000};
+
 std::string url_encode(const std::string& text) {
     char* encoded = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
     std::string result = encoded != nullptr ? encoded : "";
@@ -443,6 +447,8 @@ void RegistryStore::cancel_upload(HttpClient& client, const std::string& locatio
     HttpRequest request;
     request.method = "DELETE";
     request.url = location;
+    // Also sent after an interrupt or past the deadline, so it must end quickly.
+    request.cleanup_timeout = kCancelUploadTimeout;
     try {
         const auto response = client_.send(client, request, scopes_, "cancelling an upload");
         host_.debug("cancelled the upload session at " + in_repository() + ": HTTP " +
