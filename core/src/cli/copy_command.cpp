@@ -210,10 +210,10 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
         ->group("TLS");
     command->add_option("--src-cert-dir", options->src_cert_dir,
                         "Directory with CA certificates (*.crt) and a client pair (*.cert, *.key) for the source")
-        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory);
+        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory.description(""));
     command->add_option("--dest-cert-dir", options->dest_cert_dir,
                         "Directory with CA certificates (*.crt) and a client pair (*.cert, *.key) for the destination")
-        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory);
+        ->group("TLS")->type_name("DIR")->check(CLI::ExistingDirectory.description(""));
 
     command->add_option("--platform", options->platform,
                         "Copy only this platform of a multi-arch image (default: every platform, keeping the index digest)")
@@ -224,23 +224,23 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("--format", options->format,
                         "text (default) or json: one JSON object with source, destination, digest, backend, "
                         "platforms, bytes, seconds")
-        ->check(CLI::IsMember({"text", "json"}));
-    command->add_option("--retry-times", options->retry_times, "Retries of a failed transfer (default 3)")
-        ->group("Network")->check(CLI::Range(0, 100));
-    command->add_option("--jobs", options->jobs, "Blobs copied in parallel by the native backend (default 4)")
-        ->group("Network")->check(CLI::Range(1, 64));
-    command->add_option("--timeout", options->timeout, "Seconds one request attempt may take; 0 means no limit")
-        ->group("Network")->check(CLI::Range(0.0, 86400.0));
+        ->type_name("FORMAT")->check(CLI::IsMember({"text", "json"}).description(""));
+    command->add_option("--retry-times", options->retry_times, "Retries of a failed request, 0 to 100 (default 3)")
+        ->group("Network")->type_name("N")->check(CLI::Range(0, 100).description(""));
+    command->add_option("--jobs", options->jobs, "Blobs copied in parallel by the native backend, 1 to 64 (default 4)")
+        ->group("Network")->type_name("N")->check(CLI::Range(1, 64).description(""));
+    command->add_option("--timeout", options->timeout, "Seconds one request attempt may take; 0 means no limit (default 0)")
+        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 86400.0).description(""));
     command->add_option("--stall-timeout", options->stall_timeout,
                         "Seconds without any byte moved before an attempt is aborted (default 60)")
-        ->group("Network")->check(CLI::Range(1.0, 86400.0));
+        ->group("Network")->type_name("SECONDS")->check(CLI::Range(1.0, 86400.0).description(""));
     command->add_option("--retry-delay", options->retry_delay,
                         "Seconds before the first retry; each further retry doubles it, with random jitter, "
                         "up to 30 s, and a longer Retry-After from the registry wins (default 0.5)")
-        ->group("Network")->check(CLI::Range(0.0, 3600.0));
+        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 3600.0).description(""));
     command->add_option("--deadline", options->deadline,
-                        "Seconds the whole copy may take, retries included; 0 means no limit")
-        ->group("Network")->check(CLI::Range(0.0, 604800.0));
+                        "Seconds the whole copy may take, retries included; 0 means no limit (default 0)")
+        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 604800.0).description(""));
     command->add_flag("--force-http1", options->force_http1,
                       "Use HTTP/1.1 even where the registry offers HTTP/2 (native backend)")
         ->group("Network");

@@ -89,7 +89,7 @@ void add_credential_options(CLI::App& command, CredentialOptions& options) {
     const char* group = "Credentials";
     command.add_option("--creds-from", options.creds_from,
                        "Credential sources asked in order for each registry (default " +
-                           std::string(default_creds_from) + "); the first with credentials wins, none means anonymous")
+                           std::string(default_creds_from) + "); the first with credentials wins; when none has any, access is anonymous")
         ->group(group)->type_name("SOURCE[,SOURCE...]");
     command.add_option("--src-creds-from", options.source.creds_from, "--creds-from for the source side only")
         ->group(group)->type_name("SOURCE[,SOURCE...]");
@@ -125,7 +125,7 @@ void add_credential_options(CLI::App& command, CredentialOptions& options) {
             ->group("Vault");
     }
     command.add_option("--keyring-timeout", options.keyring_timeout,
-                       "Seconds one Secret Service call of the keyring source may take")
+                       "Seconds one Secret Service call of the keyring source may take (default 5)")
         ->group(group)->type_name("SECONDS");
 }
 

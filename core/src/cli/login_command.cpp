@@ -182,12 +182,12 @@ CommandRunner add_login_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("-u,--username", options->username, "User name")->required();
     command->add_flag("--password-stdin", options->password_stdin,
                       "Read the password from standard input; without it ferry prompts on a terminal");
-    command->add_option("--backend", options->backends, "Backends that may check the credentials, in order");
+    command->add_option("--backend", options->backends, "Backends that may check the credentials, in order (default " + std::string(default_backends) + ")");
     command->add_option("--store", options->store, "Credential source that stores them (default keyring)");
     command->add_flag("--tls-verify{true}", options->tls_verify,
                       "Verify the registry's TLS certificate (default true); false also allows plain HTTP");
     command->add_option("--cert-dir", options->cert_dir, "Directory with CA *.crt and client *.cert/*.key files")
-        ->check(CLI::ExistingDirectory);
+        ->type_name("DIR")->check(CLI::ExistingDirectory.description(""));
     return [&global, options] { return run_login(global, *options); };
 }
 
