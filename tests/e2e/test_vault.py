@@ -165,23 +165,23 @@ class VaultCopy(unittest.TestCase):
         plain = plain_registry()
         secure = secure_registry()
         source = unique_repo("vault/source")
-        destination = unique_repo("vault/destination")
         digest = seed(IMAGES / "single", "v1", plain, f"{source}:v1")
         secrets = {f"secret/ferry/registries/{secure.host}": {"username": secure.username,
                                                               "password": secure.password}}
 
-        with VaultStandin(standin_config(secrets=secrets)) as vault:
-            result = run_ferry("copy", "--src-creds-from", "vault", "--dest-creds-from", "vault",
-                               "--vault-addr", vault.url, "--src-tls-verify=false",
-                               "--dest-cert-dir", str(secure.cert_dir),
-                               docker_ref(plain, f"{source}:v1"), docker_ref(secure, f"{destination}:v1"),
-                               env=clean_env(VAULT_TOKEN=TOKEN))
+        for backend in ("native", "skopeo"):
+            with self.subTest(backend=backend), VaultStandin(standin_config(secrets=secrets)) as vault:
+                destination = unique_repo(f"vault/{backend}")
+                result = run_ferry("copy", "--backend", backend, "--src-creds-from", "vault",
+                                   "--dest-creds-from", "vault", "--vault-addr", vault.url, "--src-tls-verify=false",
+                                   "--dest-cert-dir", str(secure.cert_dir),
+                                   docker_ref(plain, f"{source}:v1"), docker_ref(secure, f"{destination}:v1"),
+                                   env=clean_env(VAULT_TOKEN=TOKEN))
 
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(manifest_digest(secure, destination, "v1"), digest)
-        self.assertNotIn(secure.password, result.stdout + result.stderr)
-        self.assertNotIn(TOKEN, result.stdout + result.stderr)
-
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(manifest_digest(secure, destination, "v1"), digest)
+                self.assertNotIn(secure.password, result.stdout + result.stderr)
+                self.assertNotIn(TOKEN, result.stdout + result.stderr)
 
 if __name__ == "__main__":
     unittest.main()
