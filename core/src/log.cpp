@@ -135,24 +135,39 @@ void Logger::write(LogLevel level, std::string_view message) {
     // format() reads github_actions_, so it runs under the lock like every other access.
     std::lock_guard lock(mutex_);
     std::string line = format(level, redacted);
-    if (progress_line_open_) {
-        std::fputs("\r\033[K", stderr);
-        progress_line_open_ = false;
-    }
+    clear_progress_block_locked();
     std::fputs(line.c_str(), stderr);
     std::fputc('\n', stderr);
     std::fflush(stderr);
 }
 
-void Logger::write_progress_line(std::string_view line) {
+void Logger::clear_progress_block_locked() {
+    if (progress_lines_ == 0) {
+        return;
+    }
+    // Back to the first line of the block, then clear to the end of the screen.
+    std::fputc('\r', stderr);
+    for (std::size_t i = 1; i < progress_lines_; ++i) {
+        std::fputs("\033[A", stderr);
+    }
+    std::fputs("\033[J", stderr);
+    progress_lines_ = 0;
+}
+
+void Logger::write_progress_block(const std::vector<std::string>& lines) {
     if (isatty(STDERR_FILENO) == 0 || !enabled(LogLevel::info)) {
         return;
     }
     std::lock_guard lock(mutex_);
-    std::fputs("\r\033[K", stderr);
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    clear_progress_block_locked();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (i > 0) {
+            std::fputc('\n', stderr);
+        }
+        std::fputs(lines[i].c_str(), stderr);
+    }
     std::fflush(stderr);
-    progress_line_open_ = true;
+    progress_lines_ = lines.size();
 }
 
 void log_debug(std::string_view message) { Logger::instance().write(LogLevel::debug, message); }

@@ -252,10 +252,10 @@ TEST(ParseLogLevel, UnknownNameRejected) {
     EXPECT_THROW(parse_log_level(""), std::invalid_argument);
 }
 
-TEST_F(LoggerTest, ProgressLineIgnoredWithoutTerminal) {
+TEST_F(LoggerTest, ProgressBlockIgnoredWithoutTerminal) {
     test::StderrCapture capture;
 
-    logger().write_progress_line("12.0 MiB of 40.0 MiB");
+    logger().write_progress_block({"sha256:0123 [###.....] 12.0 MiB / 40.0 MiB", "total"});
 
     EXPECT_EQ(capture.finish(), "");
 }

@@ -34,17 +34,20 @@ public:
     std::string redact(std::string_view text) const;
 
     void write(LogLevel level, std::string_view message);
-    // Writes a line on the terminal's progress line; ignored unless standard error is a terminal.
-    void write_progress_line(std::string_view line);
+    // Replaces the progress block at the bottom of the terminal with lines (an empty vector
+    // clears it). Log messages are printed above the block. Ignored unless standard error is a
+    // terminal.
+    void write_progress_block(const std::vector<std::string>& lines);
 
 private:
     Logger();
     std::string format(LogLevel level, std::string_view message) const;
+    void clear_progress_block_locked();
 
     mutable std::mutex mutex_;
     LogLevel level_ = LogLevel::info;
     bool github_actions_ = false;
-    bool progress_line_open_ = false;
+    std::size_t progress_lines_ = 0; // lines of the progress block on the terminal now
     std::vector<std::string> secrets_;
 };
 

@@ -1,7 +1,7 @@
 // Progress of blob transfers, fed by plugins through ferry_host_api.progress.
 //
-// On a terminal it redraws one line with the total and the busiest transfers at most every
-// 200 ms; otherwise (CI logs) it writes one line every 10 seconds. Thread-safe.
+// On a terminal it redraws, at most every 200 ms, a block with one bar per blob in transfer and a
+// total line. Otherwise (CI logs) it writes one total line every 10 seconds. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -9,26 +9,31 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace ferry::core {
+
+struct Transfer {
+    uint64_t done = 0;
+    uint64_t total = 0; // 0 when unknown
+};
+
+// The lines to show for transfers after elapsed seconds: on a terminal one bar per unfinished
+// blob (at most max_bars, then "+N more") and the total; otherwise the total line alone.
+std::vector<std::string> render_progress(const std::map<std::string, Transfer>& transfers, double elapsed_seconds,
+                                         bool terminal, std::size_t max_bars = 6);
 
 class ProgressReporter {
 public:
     explicit ProgressReporter(bool terminal);
 
     void update(const std::string& item, uint64_t done, uint64_t total);
-    // Clears the terminal line; call once the copy ends.
+    // Clears the terminal block; call once the copy ends.
     void finish();
 
     uint64_t bytes_done() const;
 
 private:
-    struct Transfer {
-        uint64_t done = 0;
-        uint64_t total = 0;
-    };
-    std::string render_locked(std::chrono::steady_clock::time_point now) const;
-
     bool terminal_;
     mutable std::mutex mutex_;
     std::map<std::string, Transfer> transfers_;
