@@ -4,8 +4,9 @@
 Builds a random-data image, starts two docker-registry instances on 127.0.0.1 with storage on
 tmpfs (/dev/shm), pushes the image to the source once, then for each round copies it to a
 fresh destination repository with each tool in turn and records wall time, CPU time
-(user+sys of the child and its children) and peak RSS. skopeo's blob-info cache is cleared
-before each skopeo run so that it uploads instead of mounting. The raw tool streams every blob
+(user+sys of the child and its children) and peak RSS (GNU time's maximum resident set size:
+the largest peak among the tool's processes). skopeo's blob-info cache is cleared before each
+skopeo run so that it uploads instead of mounting. The raw tool streams every blob
 with `curl GET | curl PUT` in parallel: no digest check, no manifest logic, the physical limit
 of this machine for the same bytes.
 
@@ -39,16 +40,23 @@ SKOPEO_CACHE = Path("/var/lib/containers/cache/blob-info-cache-v1.boltdb")
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
-    """Runs command and returns wall seconds, CPU seconds and peak RSS in MiB of its process tree."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{command[0]} failed: {stderr[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024}
+    """Runs command and returns wall seconds, CPU seconds and the peak RSS in MiB of its largest process.
+
+    The peak RSS comes from GNU time, which starts the command from its own small process.
+    Linux carries the peak RSS of the image a process replaced across execve, so a command
+    started straight from this Python process would never report less than Python's own RSS."""
+    with tempfile.NamedTemporaryFile(prefix="ferry-bench-rss-", dir="/dev/shm") as rss_file:
+        started = time.monotonic()
+        process = subprocess.Popen(["/usr/bin/time", "--format", "%M", "--output", rss_file.name, *command],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+        stderr = process.stderr.read().decode(errors="replace")
+        process.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{command[0]} failed: {stderr[-2000:]}")
+        peak_kib = int(Path(rss_file.name).read_text().split()[-1])
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": peak_kib / 1024}
 
 
 def image_blobs(layout: Path) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ build_packages=(
     libcurl4-openssl-dev libssl-dev libsecret-1-dev libgtest-dev libgmock-dev
 )
 test_packages=(
-    docker-registry skopeo apache2-utils openssl curl jq python3 python3-yaml ca-certificates debootstrap
+    docker-registry skopeo apache2-utils openssl curl jq python3 python3-yaml ca-certificates debootstrap time
     dbus dbus-daemon libglib2.0-bin gnome-keyring libsecret-tools golang-docker-credential-helpers
     clang libclang-rt-14-dev
 )

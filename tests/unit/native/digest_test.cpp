@@ -27,6 +27,17 @@ TEST(Digest, Sha512) {
     EXPECT_EQ(compute_digest("", "sha512").size(), 7u + 128u);
 }
 
+TEST(Digest, CopyContinuesFromSnapshot) {
+    DigestHasher hasher;
+    hasher.update("hello ", 6);
+    DigestHasher snapshot = hasher;
+    hasher.update("there", 5);
+
+    snapshot.update("world", 5);
+    EXPECT_EQ(snapshot.finish(), compute_digest("hello world"));
+    EXPECT_EQ(hasher.finish(), compute_digest("hello there"));
+}
+
 TEST(Digest, UnknownAlgorithmThrows) { EXPECT_THROW(DigestHasher("md5"), std::invalid_argument); }
 
 TEST(ParseDigest, AcceptsValid) {

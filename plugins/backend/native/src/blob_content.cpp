@@ -1,10 +1,10 @@
 #include "blob_content.hpp"
 
-#include "digest.hpp"
 #include "retry_loop.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace ferry::native {
 namespace {
@@ -23,10 +23,14 @@ PipedBlobContent::PipedBlobContent(ImageSource& source, HttpClient& source_clien
 
 PipedBlobContent::~PipedBlobContent() { stop(); }
 
-void PipedBlobContent::start() {
+void PipedBlobContent::start_at(std::uint64_t offset) {
     stop();
-    pipe_ = std::make_unique<BlobPipe>(kPipeCapacityBytes, blob_.size);
-    producer_ = std::thread([this, pipe = pipe_.get()] { download(*pipe); });
+    if (checkpoints_.empty()) {
+        checkpoints_.push_back(Checkpoint{0, DigestHasher(parse_digest(blob_.digest)->algorithm)});
+    }
+    const std::uint64_t remaining = offset < blob_.size ? blob_.size - offset : 0;
+    pipe_ = std::make_unique<BlobPipe>(kPipeCapacityBytes, remaining);
+    producer_ = std::thread([this, pipe = pipe_.get(), offset] { download(*pipe, offset); });
 }
 
 std::size_t PipedBlobContent::read(char* buffer, std::size_t size) { return pipe_->read(buffer, size); }
@@ -38,12 +42,35 @@ void PipedBlobContent::stop() {
     }
 }
 
-void PipedBlobContent::download(BlobPipe& pipe) {
+const PipedBlobContent::Checkpoint& PipedBlobContent::checkpoint_at_or_before(std::uint64_t offset) const {
+    auto found = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), offset,
+                                  [](std::uint64_t value, const Checkpoint& c) { return value < c.offset; });
+    return *std::prev(found); // checkpoints_ starts at offset 0
+}
+
+void PipedBlobContent::download(BlobPipe& pipe, std::uint64_t offset) {
     try {
-        DigestHasher hasher(parse_digest(blob_.digest)->algorithm);
-        std::uint64_t received = 0;
-        std::uint64_t reported = 0;
+        const Checkpoint& resume = checkpoint_at_or_before(offset);
+        DigestHasher hasher = resume.hasher;
+        std::uint64_t received = resume.offset;
+        std::uint64_t reported = received;
         const std::string where = "blob " + blob_.digest + " from " + source_.describe();
+
+        // Hashes data in pieces that end on checkpoint boundaries and saves the state at each
+        // boundary not saved before. received advances by size.
+        auto hash = [&](const char* data, std::size_t size) {
+            while (size > 0) {
+                const std::uint64_t boundary = (received / kHashCheckpointBytes + 1) * kHashCheckpointBytes;
+                const auto piece = static_cast<std::size_t>(std::min<std::uint64_t>(size, boundary - received));
+                hasher.update(data, piece);
+                received += piece;
+                data += piece;
+                size -= piece;
+                if (received == boundary && received > checkpoints_.back().offset) {
+                    checkpoints_.push_back(Checkpoint{received, hasher});
+                }
+            }
+        };
 
         const BlobSink sink = [&](const char* data, std::size_t size) {
             if (received + size > blob_.size) {
@@ -51,13 +78,17 @@ void PipedBlobContent::download(BlobPipe& pipe) {
                                                          std::to_string(blob_.size) +
                                                          " bytes its descriptor states; the source is corrupt");
             }
-            hasher.update(data, size);
-            received += size;
+            const std::uint64_t first = received;
+            hash(data, size);
             if (received - reported >= kProgressStepBytes || received == blob_.size) {
                 host_.progress(blob_.digest, received, blob_.size);
                 reported = received;
             }
-            if (!pipe.write(data, size)) {
+
+            // Bytes before offset were delivered by an earlier attempt; they are only hashed.
+            const auto skipped = static_cast<std::size_t>(std::min<std::uint64_t>(
+                size, offset > first ? offset - first : 0));
+            if (size > skipped && !pipe.write(data + skipped, size - skipped)) {
                 throw ReaderGone{};
             }
         };
@@ -103,7 +134,7 @@ void PipedBlobContent::receive_with_resume(const BlobSink& sink, const std::uint
 }
 
 std::size_t MemoryBlobContent::read(char* buffer, std::size_t size) {
-    const std::size_t count = std::min(size, bytes_.size() - offset_);
+    const std::size_t count = std::min(size, bytes_.size() - std::min(offset_, bytes_.size()));
     std::memcpy(buffer, bytes_.data() + offset_, count);
     offset_ += count;
     return count;

@@ -64,6 +64,24 @@ DigestHasher::DigestHasher(std::string_view algorithm)
 
 DigestHasher::~DigestHasher() { EVP_MD_CTX_free(context_); }
 
+DigestHasher::DigestHasher(const DigestHasher& other)
+    : algorithm_(other.algorithm_), context_(EVP_MD_CTX_new()) {
+    if (context_ == nullptr || EVP_MD_CTX_copy_ex(context_, other.context_) != 1) {
+        EVP_MD_CTX_free(context_);
+        throw std::runtime_error("OpenSSL could not copy a " + algorithm_ + " hash");
+    }
+}
+
+DigestHasher& DigestHasher::operator=(const DigestHasher& other) {
+    if (this != &other) {
+        if (EVP_MD_CTX_copy_ex(context_, other.context_) != 1) {
+            throw std::runtime_error("OpenSSL could not copy a " + other.algorithm_ + " hash");
+        }
+        algorithm_ = other.algorithm_;
+    }
+    return *this;
+}
+
 void DigestHasher::update(const void* data, std::size_t size) {
     if (size > 0 && EVP_DigestUpdate(context_, data, size) != 1) {
         throw std::runtime_error("OpenSSL failed to update a " + algorithm_ + " hash");

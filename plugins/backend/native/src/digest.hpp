@@ -19,14 +19,15 @@ struct ParsedDigest {
 // spec registers; std::nullopt otherwise.
 std::optional<ParsedDigest> parse_digest(std::string_view digest);
 
-// Incremental hash of one blob. Not copyable; not thread-safe.
+// Incremental hash of one blob. Not thread-safe. A copy carries the state so far, so a stream
+// can return to the point where the copy was taken.
 class DigestHasher {
 public:
     // algorithm: "sha256" or "sha512". Throws std::invalid_argument for anything else.
     explicit DigestHasher(std::string_view algorithm = "sha256");
     ~DigestHasher();
-    DigestHasher(const DigestHasher&) = delete;
-    DigestHasher& operator=(const DigestHasher&) = delete;
+    DigestHasher(const DigestHasher& other);
+    DigestHasher& operator=(const DigestHasher& other);
 
     void update(const void* data, std::size_t size);
 

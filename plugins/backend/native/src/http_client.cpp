@@ -23,9 +23,10 @@ void initialise_curl() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// Larger buffers than libcurl's 16 KiB default mean far fewer callbacks per blob.
-constexpr long kDownloadBufferBytes = 512 * 1024;
-constexpr long kUploadBufferBytes = 512 * 1024;
+// Larger buffers than libcurl's 16 KiB default mean far fewer callbacks per blob. Each handle
+// keeps them for its lifetime, so they add to the memory of every parallel job.
+constexpr long kDownloadBufferBytes = 128 * 1024;
+constexpr long kUploadBufferBytes = 128 * 1024;
 constexpr long kConnectTimeoutSeconds = 30;
 
 std::string trim(std::string_view text) {

@@ -21,7 +21,7 @@
 namespace ferry::native {
 
 std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sdk::Host host);
-// policy, when given, lets a registry destination resume chunked uploads (see RegistryStore).
+// policy, when given, lets a registry destination resume streamed uploads (see RegistryStore).
 std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
                                                    RetryPolicy* policy = nullptr);
 

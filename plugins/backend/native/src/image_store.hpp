@@ -6,6 +6,7 @@
 #include "manifest.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,12 +21,15 @@ struct ManifestData {
 };
 
 // The content of one blob, delivered to a destination as a stream. A destination calls start()
-// once per attempt (each restarts the content from its first byte), read() until it returns 0,
-// and stop() when the attempt ends, successful or not.
+// or start_at() once per attempt, read() until it returns 0, and stop() when the attempt ends,
+// successful or not.
 class BlobContent {
 public:
     virtual ~BlobContent() = default;
-    virtual void start() = 0;
+    // Restarts the content so that read() delivers the blob's bytes from offset on, for an upload
+    // that continues where the registry's session ended. offset <= the blob's size.
+    virtual void start_at(std::uint64_t offset) = 0;
+    void start() { start_at(0); }
     // Returns 0 at the verified end; throws when the content failed or did not verify.
     virtual std::size_t read(char* buffer, std::size_t size) = 0;
     virtual void stop() = 0;

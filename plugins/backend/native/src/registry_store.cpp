@@ -248,8 +248,8 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
         if (blob.size <= kMonolithicUploadLimit) {
             finish_upload(client, blob, *location, &content);
         } else {
-            location = upload_chunks(client, blob, *location, content);
-            finish_chunked_upload(client, blob, *location);
+            location = stream_upload(client, blob, *location, content);
+            finish_streamed_upload(client, blob, *location);
         }
         content.stop();
     } catch (...) {
@@ -261,37 +261,17 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
 }
 
 // docker-registry 2.8.2 stores the bytes of a PATCH that broke off, and cancels the session on
-// the next request whose _state names an offset other than the stored size. A chunk can
-// therefore be resumed there only when the failed request stored nothing: a 5xx, 408 or 429
-// from a proxy in front of the registry, a refused connection, a stall before the request
-// reached it. Otherwise the status query finds the session gone and the blob restarts.
-std::string RegistryStore::upload_chunks(HttpClient& client, const Descriptor& blob,
-                                         std::string location, BlobContent& content) {
-    std::string chunk;
-    for (std::uint64_t offset = 0; offset < blob.size; offset += chunk.size()) {
-        const auto length = static_cast<std::size_t>(std::min(kUploadChunkBytes, blob.size - offset));
-        chunk.resize(length);
-        std::size_t filled = 0;
-        while (filled < length) {
-            const auto count = content.read(chunk.data() + filled, length - filled);
-            if (count == 0) {
-                throw ferry::sdk::Error(FERRY_ERROR, "blob " + blob.digest + " ended after " +
-                                                         std::to_string(offset + filled) + " of " +
-                                                         std::to_string(blob.size) + " bytes");
-            }
-            filled += count;
-        }
-        location = send_chunk(client, blob, std::move(location), offset, chunk);
-    }
-    return location;
-}
-
-std::string RegistryStore::send_chunk(HttpClient& client, const Descriptor& blob, std::string location,
-                                      std::uint64_t offset, std::string_view chunk) {
-    std::uint64_t committed = offset;
+// the next request whose _state names an offset other than the stored size. The upload can
+// therefore continue there only when the failed request stored nothing: a 5xx, 408 or 429 from
+// a proxy in front of the registry, a refused connection, a stall before the request reached
+// it. Otherwise the status query finds the session gone and the blob restarts. Registries that
+// keep the session after a broken request report its offset, and the upload continues there.
+std::string RegistryStore::stream_upload(HttpClient& client, const Descriptor& blob, std::string location,
+                                         BlobContent& content) {
+    std::uint64_t committed = 0;
     for (int retry = 1;; ++retry) {
         try {
-            return patch_chunk(client, blob, location, committed, chunk.substr(committed - offset));
+            return patch_from(client, blob, location, committed, content);
         } catch (const TransferError& error) {
             if (policy_ == nullptr) {
                 throw;
@@ -313,8 +293,7 @@ std::string RegistryStore::send_chunk(HttpClient& client, const Descriptor& blob
         }
 
         const auto status = query_upload(client, blob, location);
-        const std::uint64_t end = offset + chunk.size();
-        if (!status || status->first < offset || status->first > end) {
+        if (!status || status->first > blob.size) {
             throw session_lost(blob);
         }
         if (status->first > committed) {
@@ -322,17 +301,18 @@ std::string RegistryStore::send_chunk(HttpClient& client, const Descriptor& blob
         }
         committed = status->first;
         location = status->second;
-        host_.info("resuming the upload of blob " + blob.digest + " at byte " + std::to_string(committed));
-        if (committed == end) {
+        if (committed == blob.size) {
+            // The content withholds its last byte until the digest matched, so a full session is verified.
             return location;
         }
+        host_.info("resuming the upload of blob " + blob.digest + " at byte " + std::to_string(committed));
+        content.start_at(committed);
     }
 }
 
-std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blob,
-                                       const std::string& location, std::uint64_t offset,
-                                       std::string_view bytes) {
-    const std::uint64_t last = offset + bytes.size() - 1;
+std::string RegistryStore::patch_from(HttpClient& client, const Descriptor& blob, const std::string& location,
+                                      std::uint64_t offset, BlobContent& content) {
+    const std::uint64_t last = blob.size - 1;
     const std::string operation = "uploading bytes " + std::to_string(offset) + "-" + std::to_string(last) +
                                   " of blob " + blob.digest + " (" + std::to_string(blob.size) +
                                   " bytes) to " + in_repository();
@@ -341,7 +321,8 @@ std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blo
     request.url = location;
     request.headers = {"Content-Type: application/octet-stream",
                        "Content-Range: " + std::to_string(offset) + "-" + std::to_string(last)};
-    request.body = bytes;
+    request.body_size = blob.size - offset;
+    request.reader = [&content](char* buffer, std::size_t size) { return content.read(buffer, size); };
 
     const auto response = client_.send(client, request, scopes_, operation);
     if (response.status != 202) {
@@ -405,10 +386,10 @@ void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
     }
 }
 
-// The closing PUT of a chunked upload carries no body. When it fails, the blob may be committed
+// The closing PUT of a streamed upload carries no body. When it fails, the blob may be committed
 // already (the response was lost) or the session may still hold every byte; only when neither
 // holds does the blob restart.
-void RegistryStore::finish_chunked_upload(HttpClient& client, const Descriptor& blob, std::string location) {
+void RegistryStore::finish_streamed_upload(HttpClient& client, const Descriptor& blob, std::string location) {
     for (int retry = 1;; ++retry) {
         try {
             finish_upload(client, blob, location, nullptr);

@@ -9,21 +9,18 @@
 
 namespace ferry::native {
 
-// Blobs up to this size go up in one PUT (POST + PUT: two requests). Larger blobs go in PATCH
-// chunks of kUploadChunkBytes, each held in memory until the registry accepted it, so a chunk
-// whose request failed can be sent again from the offset the registry reports. Chunks also keep
-// single requests small for proxies and load balancers that cap request bodies or durations.
-// Memory: one chunk per parallel job (--jobs 4: 64 MiB).
+// Blobs up to this size go up in one PUT (POST + PUT: two requests); a failure restarts them.
+// Larger blobs stream in one PATCH and close with an empty PUT (POST + PATCH + PUT), so that
+// after a failure the registry can report how many bytes it kept and the upload continues there.
 inline constexpr std::uint64_t kMonolithicUploadLimit = 16ULL * 1024 * 1024;
-inline constexpr std::uint64_t kUploadChunkBytes = 16ULL * 1024 * 1024;
 
 class RegistryStore : public ImageSource, public ImageDestination {
 public:
     // role decides the token scopes: pull for a source, pull and push for a destination, so the
     // destination's first token also serves every later write.
     //
-    // policy governs resuming a chunked upload after a failed PATCH or final PUT. Without one, any
-    // failure ends write_blob and the caller restarts the blob.
+    // policy governs resuming a streamed upload after a failed PATCH or final PUT. Without one,
+    // any failure ends write_blob and the caller restarts the blob.
     RegistryStore(ferry_side_role role, const ferry::sdk::Side& side, ferry::sdk::Host host,
                   RetryPolicy* policy = nullptr);
 
@@ -49,12 +46,13 @@ private:
     std::optional<std::string> start_upload(HttpClient& client, const Descriptor& blob,
                                             const std::optional<std::string>& mount_from,
                                             bool& mounted);
-    std::string upload_chunks(HttpClient& client, const Descriptor& blob, std::string location,
+    // Streams content into the session at location with PATCH requests: one for the whole blob,
+    // and after a failure one from the offset the registry reports. Returns the Location for the
+    // closing PUT.
+    std::string stream_upload(HttpClient& client, const Descriptor& blob, std::string location,
                               BlobContent& content);
-    std::string send_chunk(HttpClient& client, const Descriptor& blob, std::string location,
-                           std::uint64_t offset, std::string_view chunk);
-    std::string patch_chunk(HttpClient& client, const Descriptor& blob, const std::string& location,
-                            std::uint64_t offset, std::string_view bytes);
+    std::string patch_from(HttpClient& client, const Descriptor& blob, const std::string& location,
+                           std::uint64_t offset, BlobContent& content);
     // Asks the registry how many bytes the session at location holds. Returns the committed
     // size and the Location to continue at, or std::nullopt when the registry lost the session.
     std::optional<std::pair<std::uint64_t, std::string>> query_upload(HttpClient& client,
@@ -62,7 +60,7 @@ private:
                                                                       const std::string& location);
     void finish_upload(HttpClient& client, const Descriptor& blob, const std::string& location,
                        BlobContent* content);
-    void finish_chunked_upload(HttpClient& client, const Descriptor& blob, std::string location);
+    void finish_streamed_upload(HttpClient& client, const Descriptor& blob, std::string location);
     void cancel_upload(HttpClient& client, const std::string& location);
     // The transient error that makes the caller restart a blob whose session the registry lost.
     TransferError session_lost(const Descriptor& blob) const;
