@@ -276,5 +276,37 @@ class BadNetworkTest(unittest.TestCase):
                 self.assertLess(seconds, 20)
 
 
+class TokenEndpointRateLimit(unittest.TestCase):
+    """A 429 with Retry-After from the token service, not the registry, on the first token request."""
+
+    def test_token_429_retried_and_reported_as_rate_limit(self):
+        from registry_config import TokenAuth
+        from support_token_issuer import ISSUER, SERVICE, TokenIssuer
+
+        workdir = Path(tempfile.mkdtemp(prefix="badnet-token-", dir=WORK))
+        self.addCleanup(shutil.rmtree, workdir, True)
+        password = "token-429-pass"
+        with TokenIssuer(workdir / "issuer", users={"mirror": password}) as issuer, \
+                FaultProxy(issuer.realm.rsplit("/", 1)[0],
+                           rules=[Respond(status=429, headers={"Retry-After": "2"}, method="GET",
+                                          path=r"^/token", times=1)]) as proxy:
+            token_auth = TokenAuth(realm=f"{proxy.url}/token", service=SERVICE, issuer=ISSUER,
+                                   rootcertbundle=issuer.cert_file)
+            with Registry(workdir, name="token-429", token_auth=token_auth) as registry:
+                started = time.monotonic()
+                result = run_ferry("copy", "--backend", "native", "--creds-from", "input", "--format", "json",
+                                   "--dest-tls-verify=false", f"oci:{IMAGES / 'single'}:v1",
+                                   f"docker://{registry.host}/team/app:v1",
+                                   env=clean_env(FERRY_DEST_USERNAME="mirror", FERRY_DEST_PASSWORD=password))
+                elapsed = time.monotonic() - started
+
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn("rate limit", result.stderr)
+                self.assertGreaterEqual(elapsed, 1.9)
+                self.assertEqual(len([r for r in issuer.recorded() if r.granted]), 1)
+                index = json.loads((IMAGES / "single" / "index.json").read_text())
+                self.assertEqual(result.json()["digest"], index["manifests"][0]["digest"])
+
+
 if __name__ == "__main__":
     unittest.main()
