@@ -2,7 +2,7 @@
 // attempt, and when to give up. The native backend applies it to every registry request, the
 // skopeo backend to whole skopeo runs.
 //
-// The library ferry_retry holds nothing but this header's code and needs only the C++ standard
+// The library ferry_retry contains only this header's code and needs only the C++ standard
 // library and POSIX (strptime and timegm for HTTP dates), so plugins can link it without pulling
 // in the core.
 #pragma once
@@ -32,7 +32,7 @@ struct Failure {
     bool rate_limited() const noexcept { return kind == Kind::http && http_status == 429; }
 };
 
-// Why the policy allows or ends the retries of a failure.
+// The policy's decision on a failure: retry, or the reason the retries end.
 enum class RetryVerdict {
     retry,                // wait RetryDecision::delay, then try again
     permanent,            // a retry meets the same failure
