@@ -188,7 +188,7 @@ void PluginHost::add_directory(const std::filesystem::path& directory, const std
         return;
     }
     // Anyone who can write into the directory can replace a plugin between the file check and
-    // dlopen, so such a directory is not used at all; a sticky directory such as /tmp is no safer.
+    // dlopen, so such a directory is not used at all. A sticky directory such as /tmp is no safer.
     if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
         PluginInfo info;
         info.file = directory;

@@ -15,7 +15,7 @@ constexpr std::string_view docker_hub = "docker.io";
 constexpr std::size_t max_name_length = 255;
 constexpr std::size_t max_tag_length = 128;
 
-// Transports that skopeo knows and ferry does not copy to or from.
+// Transports that skopeo supports and ferry does not copy to or from.
 constexpr std::array<std::string_view, 8> other_transports = {
     "containers-storage", "dir", "docker-archive", "docker-daemon", "oci-archive", "ostree",
     "sif", "tarball"};

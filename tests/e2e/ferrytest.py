@@ -1,7 +1,7 @@
 """Shared helpers of ferry's end-to-end tests.
 
 The environment comes from ctest (tests/e2e/CMakeLists.txt): FERRY_BIN is the built ferry,
-FERRY_TEST_WORK holds the built images (images/) and the state of the shared registries
+FERRY_TEST_WORK contains the built images (images/) and the state of the shared registries
 (registries/plain.json, registries/secure.json).
 """
 

@@ -48,7 +48,7 @@ def layer_size(layout: Path) -> int:
 
 
 class BadNetworkTest(unittest.TestCase):
-    """Two private registries on tmpfs: `source` holds the images, `destination` receives them."""
+    """Two private registries on tmpfs: `source` serves the images, `destination` receives them."""
 
     @classmethod
     def setUpClass(cls):

@@ -1,5 +1,5 @@
 // The ferry subcommands. Each registers its options on the CLI11 app and returns a function
-// that runs it and returns the process exit code; nothing below main() calls exit().
+// that runs it and returns the process exit code. Nothing below main() calls exit().
 #pragma once
 
 #include <ferry/core/plugin_host.hpp>

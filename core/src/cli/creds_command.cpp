@@ -1,4 +1,4 @@
-// `ferry creds which REF`: which credential source would supply credentials, and for whom.
+// `ferry creds which REF`: the credential source that would supply credentials, and the user name.
 #include "commands.hpp"
 #include "credential_options.hpp"
 

@@ -1,6 +1,6 @@
 // Signal handling. The first SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 or SIGALRM sets
 // a flag that plugins poll through ferry_host_api.is_cancelled, so they can stop their work and
-// remove their temporary files; a second signal ends the process at once with the default
+// remove their temporary files. A second signal ends the process at once with the default
 // action. SIGPIPE is ignored.
 #pragma once
 

@@ -8,7 +8,7 @@
 // listed with an error.
 //
 // A library that fails to load, lacks the entry point, has a different ABI version or an
-// invalid descriptor is recorded with its error and never used; the other plugins still load.
+// invalid descriptor is recorded with its error and never used. The other plugins still load.
 // Loaded libraries stay loaded until the PluginHost and every instance created from them are
 // destroyed (see plugin_instance.hpp).
 #pragma once
@@ -28,7 +28,7 @@ namespace ferry::core {
 
 std::string kind_name(int32_t kind);
 
-// What `ferry plugins` shows for one file.
+// The entry `ferry plugins` shows for one file.
 struct PluginInfo {
     std::filesystem::path file;
     std::string name;        // empty when the descriptor could not be read

@@ -1,6 +1,6 @@
 // Instances of loaded plugins, and the host services each instance receives.
 //
-// Every instance holds a shared_ptr to its LoadedPlugin, so the library stays loaded while any
+// Every instance keeps a shared_ptr to its LoadedPlugin, so the library stays loaded while any
 // object created from it lives. Every call into a plugin is wrapped: a non-OK status, or an
 // exception that escaped a plugin not built with the SDK, becomes a PluginError that names the
 // plugin, its file and the operation.

@@ -18,8 +18,9 @@ struct Transfer {
     uint64_t total = 0; // 0 when unknown
 };
 
-// The lines to show for transfers after elapsed seconds: on a terminal one bar per unfinished
-// blob (at most max_bars, then "+N more") and the total; otherwise the total line alone.
+// Renders the progress lines for transfers after elapsed seconds. On a terminal these are one bar
+// per unfinished blob (at most max_bars, then "+N more") and the total. Otherwise it is the total
+// line alone.
 std::vector<std::string> render_progress(const std::map<std::string, Transfer>& transfers, double elapsed_seconds,
                                          bool terminal, std::size_t max_bars = 6);
 

@@ -277,9 +277,9 @@ std::string RegistryStore::stream_upload(HttpClient& client, const Descriptor& b
                 throw;
             }
             // 404 means the registry cancelled the session. docker-registry 2.8.2 does so when a
-            // PATCH arrives after one that broke off and stored some bytes: libcurl resends a
-            // request whose reused connection died, and the status query can run before the
-            // registry stored the bytes of the broken request.
+            // PATCH arrives after one that broke off and stored some bytes. This happens because
+            // libcurl resends a request whose reused connection died, and because the status query
+            // can run before the registry stored the bytes of the broken request.
             if (error.failure().kind == Failure::Kind::http && error.failure().http_status == 404) {
                 throw session_lost(blob);
             }
@@ -387,8 +387,8 @@ void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
 }
 
 // The closing PUT of a streamed upload carries no body. When it fails, the blob may be committed
-// already (the response was lost) or the session may still hold every byte; only when neither
-// holds does the blob restart.
+// already (the response was lost) or the session may still contain every byte. The blob restarts
+// only when neither is the case.
 void RegistryStore::finish_streamed_upload(HttpClient& client, const Descriptor& blob, std::string location) {
     for (int retry = 1;; ++retry) {
         try {
