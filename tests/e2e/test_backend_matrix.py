@@ -82,6 +82,27 @@ class BackendMatrix(unittest.TestCase):
                 self.assertEqual(report["digest"], digest)
                 self.assertEqual(manifest_digest(self.plain, destination, "v1"), digest)
 
+    def test_force_repairs_layout_that_lost_a_blob(self):
+        repository, digest = self.sources["multiarch"]
+        source = docker_ref(self.secure, f"{repository}:v1")
+        for backend in BACKENDS:
+            with self.subTest(backend=backend):
+                layout = self.scratch / f"repair-{backend}"
+                self.copy(backend, source, f"oci:{layout}:v1")
+                child = json.loads(get_manifest(self.secure, repository, children(self.secure, repository, "v1")[0]).body)
+                lost = layout / "blobs" / "sha256" / child["layers"][0]["digest"].split(":", 1)[1]
+                lost.unlink()
+
+                again = self.copy(backend, source, f"oci:{layout}:v1")
+                self.assertTrue(again["up_to_date"])
+                self.assertFalse(lost.exists())
+
+                forced = self.copy(backend, source, f"oci:{layout}:v1", "--force")
+                self.assertFalse(forced["up_to_date"])
+                self.assertEqual(forced["digest"], digest)
+                self.assertTrue(lost.exists(), f"{backend} did not restore {lost.name}")
+                self.assertEqual(layout_digest(layout, "v1"), digest)
+
     def test_layers_already_in_another_repository(self):
         repository, digest = self.sources["multiarch"]
         first = unique_repo("matrix/mount-first")

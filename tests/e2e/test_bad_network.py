@@ -142,6 +142,27 @@ class BadNetworkTest(unittest.TestCase):
         self.assertEqual(rule.fired, 1)
         self.assertLess(proxy.bytes_up, 1.3 * self.large_layer)
 
+    def test_upload_link_cutting_every_connection_native_sends_each_byte_once(self):
+        # Chunks of 16 MiB, each on a connection of its own, stay below a 24 MiB cut.
+        rule = Reset(every_bytes=24 * MIB, direction="up")
+        with FaultProxy(self.destination.url, rules=[rule]) as proxy:
+            result, repository, _ = self.copy("native", self.source.host, proxy.host, "large",
+                                              "--upload-chunk-size", "16MiB")
+        self.assert_copied(result, repository, self.large_digest)
+        self.assertEqual(rule.fired, 0, result.stderr)
+        self.assertLess(proxy.bytes_up, self.large_layer + MIB)
+        self.assertGreaterEqual(proxy.connections, self.large_layer // (16 * MIB))
+
+    def test_upload_link_cutting_below_chunk_size_native_halves_chunks(self):
+        rule = Reset(every_bytes=12 * MIB, direction="up")
+        with FaultProxy(self.destination.url, rules=[rule]) as proxy:
+            result, repository, _ = self.copy("native", self.source.host, proxy.host, "large", "--retry-times", "1")
+        self.assert_copied(result, repository, self.large_digest)
+        self.assertIn("uploading in chunks of 16777216 bytes", result.stderr)
+        self.assertIn("uploading in chunks of 8388608 bytes", result.stderr)
+        # The two broken chunks cost at most their own size each; the rest crosses once.
+        self.assertLess(proxy.bytes_up, self.large_layer + 2 * 12 * MIB + 2 * MIB)
+
     def test_upload_reset_skopeo_completes(self):
         rule = Reset(after_bytes=10 * MIB, direction="up", method="PATCH|PUT", path=r"/blobs/uploads/", times=1)
         with FaultProxy(self.destination.url, rules=[rule]) as proxy:

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "credential_options.hpp"
 
+#include <ferry/core/byte_size.hpp>
 #include <ferry/core/copy_job.hpp>
 #include <ferry/core/credential_chain.hpp>
 #include <ferry/core/errors.hpp>
@@ -42,6 +43,8 @@ struct CopyCommandOptions {
     double retry_delay = 0.5;
     double deadline = 0;
     bool force_http1 = false;
+    std::string upload_chunk_size;
+    bool force = false;
 };
 
 // Checks before any network traffic that the digest file can be written, so a copy is not
@@ -124,6 +127,9 @@ core::CopyOptions to_copy_options(const GlobalOptions& global, const CopyCommand
         throw core::UsageError("--all and --platform contradict each other: give one");
     }
 
+    if (options.force) {
+        copy.copy_settings["force"] = "true";
+    }
     copy.copy_settings["retry-times"] = std::to_string(options.retry_times);
     if (options.jobs > 0) {
         copy.copy_settings["jobs"] = std::to_string(options.jobs);
@@ -134,6 +140,14 @@ core::CopyOptions to_copy_options(const GlobalOptions& global, const CopyCommand
     copy.copy_settings["deadline"] = std::to_string(options.deadline);
     if (options.force_http1) {
         copy.copy_settings["force-http1"] = "true";
+    }
+    if (!options.upload_chunk_size.empty()) {
+        const auto bytes = core::parse_byte_size(options.upload_chunk_size, "--upload-chunk-size");
+        if (bytes != 0 && bytes < 1024 * 1024) {
+            throw core::UsageError("--upload-chunk-size " + options.upload_chunk_size +
+                                   ": use 0 (one request per blob) or at least 1MiB");
+        }
+        copy.copy_settings["upload-chunk-size"] = std::to_string(bytes);
     }
     copy.plugin_settings = build_plugin_settings(global, options.credentials);
     return copy;
@@ -219,6 +233,10 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
                         "Copy only this platform of a multi-arch image (default: every platform, keeping the index digest)")
         ->type_name("OS/ARCH[/VARIANT]");
     command->add_flag("--all", options->all, "Copy every platform; the default, accepted for skopeo compatibility");
+    command->add_flag("--force", options->force,
+                      "Copy even when the destination tag already names the source digest: every blob is "
+                      "checked again and the manifests are written again, which repairs a destination that "
+                      "lost blobs");
     command->add_option("--digestfile", options->digestfile, "Write the destination manifest digest to FILE")
         ->type_name("FILE");
     command->add_option("--format", options->format,
@@ -241,6 +259,11 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("--deadline", options->deadline,
                         "Seconds the whole copy may take, retries included; 0 means no limit (default 0)")
         ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 604800.0).description(""));
+    command->add_option("--upload-chunk-size", options->upload_chunk_size,
+                        "Upload blobs larger than SIZE in requests of SIZE, each on a connection that carried "
+                        "at most SIZE, so links that cut long transfers break none; halved after a chunk "
+                        "breaks; 0 sends each blob in one request (native backend, default 32MiB)")
+        ->group("Network")->type_name("SIZE");
     command->add_flag("--force-http1", options->force_http1,
                       "Use HTTP/1.1 even where the registry offers HTTP/2 (native backend)")
         ->group("Network");

@@ -1,6 +1,7 @@
 // RegistryStore::write_blob against a scripted registry on a loopback server: a large blob goes
-// up in one streamed PATCH, a failed PATCH continues at the offset the registry reports, and a
-// lost session ends the attempt so that the caller restarts the blob.
+// up in streamed PATCH requests of the chunk size (one without chunking), a failed PATCH
+// continues at the offset the registry reports, and a lost session ends the attempt so that the
+// caller restarts the blob.
 #include "blob_content.hpp"
 #include "digest.hpp"
 #include "loopback_server.hpp"
@@ -8,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 namespace ferry::native {
@@ -61,7 +63,7 @@ protected:
         side.image.registry = "127.0.0.1:" + std::to_string(server.port());
         side.image.repository = "repo";
         side.tls_verify = false;
-        RegistryStore store(FERRY_SIDE_DESTINATION, side, host_, &policy_);
+        RegistryStore store(FERRY_SIDE_DESTINATION, side, host_, &policy_, chunk_bytes_);
         store.prepare(http_);
 
         MemoryBlobContent content(data);
@@ -69,6 +71,7 @@ protected:
         return store.write_blob(http_, blob, std::nullopt, content);
     }
 
+    std::uint64_t chunk_bytes_ = 0; // one PATCH per blob unless a test sets a size
     ferry::sdk::Host host_{nullptr};
     HttpClient http_{TlsConfig::load(false, ""), TransferSettings{}, host_};
     RetryPolicy policy_{3, std::chrono::milliseconds(1), std::chrono::milliseconds(2)};
@@ -138,6 +141,93 @@ TEST_F(StreamedUploadTest, LostSessionFailsAttemptAndCancels) {
     EXPECT_EQ(requests_with_method(server, "PATCH").size(), 1u);
     EXPECT_EQ(requests_with_method(server, "PUT").size(), 0u);
     EXPECT_EQ(requests_with_method(server, "DELETE").size(), 1u);
+}
+
+// Each PATCH answers with the next _state, as docker-registry does.
+LoopbackServer::Handler counting_session(int& patches_seen) {
+    return scripted_registry([&patches_seen](const ReceivedRequest&) {
+        return LoopbackServer::response(
+            202, {std::string("Location: ") + kUploadPath + "?_state=" + std::to_string(++patches_seen)});
+    });
+}
+
+TEST_F(StreamedUploadTest, LargeBlobGoesInChunksOfTheChunkSize) {
+    chunk_bytes_ = 1024 * 1024;
+    const std::string data = blob_bytes(chunk_bytes_ * 5 / 2);
+    int patches_seen = 0;
+    LoopbackServer server(counting_session(patches_seen));
+
+    EXPECT_EQ(write(server, data), BlobWrite::uploaded);
+
+    const auto patches = requests_with_method(server, "PATCH");
+    ASSERT_EQ(patches.size(), 3u);
+    const std::size_t chunk = chunk_bytes_;
+    const std::size_t starts[] = {0, chunk, 2 * chunk};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const std::size_t end = std::min(starts[i] + chunk, data.size());
+        EXPECT_EQ(patches[i].headers.at("content-range"),
+                  std::to_string(starts[i]) + "-" + std::to_string(end - 1));
+        EXPECT_TRUE(patches[i].body == data.substr(starts[i], end - starts[i])) << "chunk " << i;
+        // Each chunk goes to the Location the previous response named.
+        EXPECT_EQ(patches[i].target, std::string(kUploadPath) + "?_state=" + std::to_string(i));
+    }
+    const auto puts = requests_with_method(server, "PUT");
+    ASSERT_EQ(puts.size(), 1u);
+    EXPECT_EQ(puts[0].target, std::string(kUploadPath) + "?_state=3&digest=" + compute_digest(data));
+}
+
+TEST_F(StreamedUploadTest, BlobOfExactlyTwoChunksSendsNoEmptyChunk) {
+    chunk_bytes_ = 1024 * 1024;
+    const std::string data = blob_bytes(chunk_bytes_ * 2);
+    int patches_seen = 0;
+    LoopbackServer server(counting_session(patches_seen));
+
+    EXPECT_EQ(write(server, data), BlobWrite::uploaded);
+
+    const auto patches = requests_with_method(server, "PATCH");
+    ASSERT_EQ(patches.size(), 2u);
+    EXPECT_EQ(patches[1].headers.at("content-range"),
+              std::to_string(chunk_bytes_) + "-" + std::to_string(data.size() - 1));
+}
+
+TEST_F(StreamedUploadTest, BlobUpToChunkSizeGoesInOnePutWhenChunkIsSmall) {
+    chunk_bytes_ = 1024 * 1024;
+    const std::string data = blob_bytes(chunk_bytes_);
+    LoopbackServer server(scripted_registry([](const ReceivedRequest&) { return LoopbackServer::response(500); }));
+
+    EXPECT_EQ(write(server, data), BlobWrite::uploaded);
+
+    EXPECT_EQ(requests_with_method(server, "PATCH").size(), 0u);
+    const auto puts = requests_with_method(server, "PUT");
+    ASSERT_EQ(puts.size(), 1u);
+    EXPECT_TRUE(puts[0].body == data);
+}
+
+TEST_F(StreamedUploadTest, FailedChunkContinuesAtReportedOffsetInChunks) {
+    chunk_bytes_ = 1024 * 1024;
+    const std::string data = blob_bytes(chunk_bytes_ * 3);
+    int patches_seen = 0;
+    LoopbackServer server(scripted_registry([&](const ReceivedRequest& request) {
+        if (request.method == "GET") {
+            return LoopbackServer::response(204, {"Range: 0-" + std::to_string(chunk_bytes_ - 1),
+                                                  std::string("Location: ") + kUploadPath + "?_state=kept"});
+        }
+        if (++patches_seen == 2) {
+            return LoopbackServer::response(503); // the second chunk fails; the first is kept
+        }
+        return LoopbackServer::response(202, {std::string("Location: ") + kUploadPath + "?_state=next"});
+    }));
+
+    EXPECT_EQ(write(server, data), BlobWrite::uploaded);
+
+    const auto patches = requests_with_method(server, "PATCH");
+    ASSERT_EQ(patches.size(), 4u);
+    EXPECT_EQ(patches[2].target, std::string(kUploadPath) + "?_state=kept");
+    EXPECT_EQ(patches[2].headers.at("content-range"),
+              std::to_string(chunk_bytes_) + "-" + std::to_string(2 * chunk_bytes_ - 1));
+    EXPECT_TRUE(patches[2].body == data.substr(chunk_bytes_, chunk_bytes_)) << "the resent chunk differs";
+    EXPECT_TRUE(patches[3].body == data.substr(2 * chunk_bytes_)) << "the last chunk differs";
+    EXPECT_EQ(requests_with_method(server, "PUT").size(), 1u);
 }
 
 TEST_F(StreamedUploadTest, SmallBlobGoesInOnePut) {

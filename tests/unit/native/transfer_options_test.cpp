@@ -20,16 +20,23 @@ TEST(TransferOptions, Defaults) {
     EXPECT_EQ(options.transfer.timeout_milliseconds, 0);
     EXPECT_EQ(options.transfer.stall_seconds, 60);
     EXPECT_FALSE(options.transfer.force_http1);
+    EXPECT_EQ(options.upload_chunk_bytes, 32u * 1024 * 1024);
 }
 
 TEST(TransferOptions, ReadsEverySetting) {
     const auto options = TransferOptions::from(settings(
-        {{"jobs", "8"}, {"retry-times", "0"}, {"timeout", "2.5"}, {"stall-timeout", "5"}, {"force-http1", "true"}}));
+        {{"jobs", "8"}, {"retry-times", "0"}, {"timeout", "2.5"}, {"stall-timeout", "5"}, {"force-http1", "true"},
+         {"upload-chunk-size", "5242880"}}));
     EXPECT_EQ(options.jobs, 8);
     EXPECT_EQ(options.retry_times, 0);
     EXPECT_EQ(options.transfer.timeout_milliseconds, 2500);
     EXPECT_EQ(options.transfer.stall_seconds, 5);
     EXPECT_TRUE(options.transfer.force_http1);
+    EXPECT_EQ(options.upload_chunk_bytes, 5242880u);
+}
+
+TEST(TransferOptions, ZeroChunkSizeTurnsChunkingOff) {
+    EXPECT_EQ(TransferOptions::from(settings({{"upload-chunk-size", "0"}})).upload_chunk_bytes, 0u);
 }
 
 TEST(TransferOptions, FractionalStallRoundsUp) {
@@ -39,7 +46,8 @@ TEST(TransferOptions, FractionalStallRoundsUp) {
 
 TEST(TransferOptions, InvalidValuesNameKeyAndValue) {
     for (const auto& [key, value] : std::vector<std::pair<const char*, const char*>>{
-             {"jobs", "0"}, {"jobs", "four"}, {"retry-times", "-1"}, {"timeout", "1e"}, {"stall-timeout", "-2"}, {"force-http1", "yes"}}) {
+             {"jobs", "0"}, {"jobs", "four"}, {"retry-times", "-1"}, {"timeout", "1e"}, {"stall-timeout", "-2"}, {"force-http1", "yes"},
+             {"upload-chunk-size", "1048575"}, {"upload-chunk-size", "32MiB"}}) {
         try {
             TransferOptions::from(settings({{key, value}}));
             FAIL() << key << "=" << value;

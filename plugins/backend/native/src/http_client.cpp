@@ -285,18 +285,28 @@ std::vector<std::string> HttpResponse::header_values(std::string_view lowercase_
 }
 
 HttpClient::HttpClient(TlsConfig tls, TransferSettings settings, ferry::sdk::Host host)
-    : handle_(nullptr), tls_(std::move(tls)), settings_(settings), host_(host) {
+    : share_(nullptr), handle_(nullptr), tls_(std::move(tls)), settings_(settings), host_(host) {
     initialise_curl();
+    // One thread uses the client at a time, so the share needs no lock callbacks.
+    share_ = curl_share_init();
     handle_ = curl_easy_init();
-    if (handle_ == nullptr) {
+    if (share_ == nullptr || handle_ == nullptr) {
+        curl_easy_cleanup(handle_);
+        curl_share_cleanup(share_);
         throw ferry::sdk::Error(FERRY_ERROR, "libcurl could not create a transfer handle");
     }
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(handle_); // before the share it uses
+    curl_share_cleanup(share_);
+}
 
 void HttpClient::apply_options(const HttpRequest& request) {
-    curl_easy_reset(handle_); // keeps the connection cache and TLS sessions
+    curl_easy_reset(handle_); // keeps the connection cache
+    curl_easy_setopt(handle_, CURLOPT_SHARE, share_);
     curl_easy_setopt(handle_, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle_, CURLOPT_FOLLOWLOCATION, 0L);
@@ -343,6 +353,28 @@ void HttpClient::discard_connections() {
     curl_easy_cleanup(handle_); // closes every connection that this handle cached
     handle_ = fresh;
     connections_suspect_ = false;
+    uploaded_on_connection_ = 0;
+}
+
+void HttpClient::respect_connection_limit(const HttpRequest& request) {
+    const std::uint64_t body = request.reader ? request.body_size : request.body.value_or("").size();
+    const std::uint64_t limit = request.connection_upload_limit;
+    if (limit > 0 && uploaded_on_connection_ > 0 && uploaded_on_connection_ + body > limit) {
+        host_.debug("opening a new connection: the current one carried " +
+                    std::to_string(uploaded_on_connection_) + " upload bytes");
+        discard_connections();
+    }
+}
+
+void HttpClient::count_uploaded_bytes() {
+    curl_off_t uploaded = 0;
+    long new_connections = 0;
+    curl_easy_getinfo(handle_, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+    curl_easy_getinfo(handle_, CURLINFO_NUM_CONNECTS, &new_connections);
+    if (new_connections > 0) {
+        uploaded_on_connection_ = 0; // the request did not reuse a connection
+    }
+    uploaded_on_connection_ += static_cast<std::uint64_t>(std::max<curl_off_t>(uploaded, 0));
 }
 
 HttpResponse HttpClient::perform(const HttpRequest& request) {
@@ -358,6 +390,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (connections_suspect_) {
         discard_connections();
     }
+    respect_connection_limit(request);
 
     HttpResponse response;
     Exchange exchange;
@@ -401,6 +434,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     const CURLcode code = curl_easy_perform(handle_);
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
+    count_uploaded_bytes();
 
     // libcurl 7.88 keeps an HTTP/2 connection after a stream ends with a callback abort or a
     // timeout: it resets only the stream. Over TLS that stalled connection would carry every

@@ -21,6 +21,7 @@
 #include <vector>
 
 typedef void CURL;
+typedef void CURLSH;
 
 namespace ferry::native {
 
@@ -66,6 +67,11 @@ struct HttpRequest {
     // Bodies kept in HttpResponse::body are cut at this size.
     std::size_t max_buffered_body = 4 * 1024 * 1024;
 
+    // Upload bytes that the connection carrying this request may have carried in total, this
+    // request's body included; the client opens new connections first when it would exceed
+    // them. Keeps every connection below a link's per-connection limit. 0 = no limit.
+    std::uint64_t connection_upload_limit = 0;
+
     // Set for best-effort cleanup after a failure (cancelling an upload session): the request
     // runs even when the host is cancelled or the deadline has passed, and this limit replaces
     // the attempt timeout and the deadline.
@@ -92,10 +98,22 @@ public:
 private:
     void apply_options(const HttpRequest& request);
 
-    // Replaces the easy handle, which closes the connections it cached.
+    // Replaces the easy handle, which closes the connections it cached. TLS sessions and DNS
+    // answers live in share_, so the new connections resume TLS sessions.
     void discard_connections();
 
+    // Opens new connections when this request's body would take the bytes uploaded over the
+    // current ones past its connection_upload_limit.
+    void respect_connection_limit(const HttpRequest& request);
+
+    // Counts this request's upload bytes against the connection that carried it.
+    void count_uploaded_bytes();
+
+    CURLSH* share_;
     CURL* handle_;
+    // Upload bytes sent since the connection last used was opened (an upper bound when the
+    // handle holds connections to several hosts).
+    std::uint64_t uploaded_on_connection_ = 0;
     // Set after a failed request: its connection may be stalled or broken, and libcurl can
     // still hand it to the next request.
     bool connections_suspect_ = false;

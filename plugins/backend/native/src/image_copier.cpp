@@ -80,11 +80,11 @@ std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sd
 }
 
 std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
-                                                   RetryPolicy* policy) {
+                                                   RetryPolicy* policy, std::uint64_t upload_chunk_bytes) {
     if (side.image.transport == FERRY_TRANSPORT_OCI_LAYOUT) {
         return std::make_unique<LayoutStore>(side.image.path, host, LayoutStore::Access::read_write);
     }
-    return std::make_unique<RegistryStore>(FERRY_SIDE_DESTINATION, side, host, policy);
+    return std::make_unique<RegistryStore>(FERRY_SIDE_DESTINATION, side, host, policy, upload_chunk_bytes);
 }
 
 std::string source_reference(const ferry::sdk::ImageReference& image) {
@@ -105,7 +105,7 @@ ImageCopier::ImageCopier(const ferry::sdk::CopyRequest& request, ferry::sdk::Hos
       source_tls_(TlsConfig::load(request.source.tls_verify, request.source.cert_dir)),
       destination_tls_(TlsConfig::load(request.destination.tls_verify, request.destination.cert_dir)),
       source_(open_source(request.source, host)),
-      destination_(open_destination(request.destination, host, &policy_)) {
+      destination_(open_destination(request.destination, host, &policy_, options_.upload_chunk_bytes)) {
     source_client_ = &worker(0).source;
     destination_client_ = &worker(0).destination;
 }
@@ -143,7 +143,9 @@ ferry::sdk::CopyOutcome ImageCopier::run() {
     // A destination without a tag is checked under the digest it will get.
     const auto tag = destination_tag(target);
     const auto& lookup = tag ? *tag : top_.digest;
-    if (tag || destination_->registry_location()) {
+    // "force" skips the check: blobs are still checked one by one, so only missing ones move.
+    const bool force = request_.settings.get("force") == std::optional<std::string>("true");
+    if (!force && (tag || destination_->registry_location())) {
         const auto existing = retrying([&] { return destination_->manifest_digest(*destination_client_, lookup); });
         if (existing == top_.digest) {
             const auto where = !tag ? "@" + top_.digest : tag->empty() ? std::string() : ":" + *tag;

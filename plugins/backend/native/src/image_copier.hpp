@@ -21,9 +21,11 @@
 namespace ferry::native {
 
 std::unique_ptr<ImageSource> open_source(const ferry::sdk::Side& side, ferry::sdk::Host host);
-// policy, when given, lets a registry destination resume streamed uploads (see RegistryStore).
+// policy, when given, lets a registry destination resume streamed uploads; upload_chunk_bytes
+// sizes its PATCH requests (see RegistryStore).
 std::unique_ptr<ImageDestination> open_destination(const ferry::sdk::Side& side, ferry::sdk::Host host,
-                                                   RetryPolicy* policy = nullptr);
+                                                   RetryPolicy* policy = nullptr,
+                                                   std::uint64_t upload_chunk_bytes = kDefaultUploadChunkBytes);
 
 // The manifest reference of a source: its digest, else its tag or layout ref. A registry
 // reference without either means "latest"; a layout without either must contain one image.

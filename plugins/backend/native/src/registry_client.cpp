@@ -137,7 +137,7 @@ TransferError RegistryClient::unexpected_status(const HttpResponse& response,
         message += "; the credentials lack permission for this repository";
     } else if (response.status == 413) {
         message += "; the request body is larger than the registry, or a proxy in front of it, "
-                   "accepts: raise that limit";
+                   "accepts: raise that limit, or upload blobs in smaller requests with --upload-chunk-size";
     } else if (response.status == 429) {
         message += "; the registry is rate limiting requests";
     }

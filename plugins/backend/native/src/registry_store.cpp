@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 namespace ferry::native {
 namespace {
 
@@ -53,10 +55,11 @@ bool has_foreign_layers(const Manifest& manifest) {
 } // namespace
 
 RegistryStore::RegistryStore(ferry_side_role role, const ferry::sdk::Side& side, ferry::sdk::Host host,
-                             RetryPolicy* policy)
+                             RetryPolicy* policy, std::uint64_t upload_chunk_bytes)
     : host_(host), repository_(side.image.repository),
       scopes_{role == FERRY_SIDE_SOURCE ? pull_scope(repository_) : push_scope(repository_)},
-      client_(side.image.registry, side.credential, side.tls_verify, host), policy_(policy) {}
+      client_(side.image.registry, side.credential, side.tls_verify, host), policy_(policy),
+      chunking_(upload_chunk_bytes) {}
 
 std::string RegistryStore::describe() const { return "docker://" + in_repository(); }
 
@@ -235,8 +238,28 @@ std::optional<std::string> RegistryStore::start_upload(HttpClient& client, const
     }
 }
 
+// A chunk that broke halves the chunk size. When the registry lost the session with it, the blob
+// restarts here in smaller chunks without using up the caller's retries. The chunk size halves
+// only a few times before it reaches its floor, so these restarts are bounded.
 BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
                                     const std::optional<std::string>& mount_from, BlobContent& content) {
+    for (;;) {
+        const auto chunk_before = chunking_.chunk_bytes();
+        try {
+            return upload_blob(client, blob, mount_from, content);
+        } catch (const TransferError& error) {
+            const auto chunk_now = chunking_.chunk_bytes();
+            if (policy_ == nullptr || chunk_now == chunk_before) {
+                throw;
+            }
+            host_.info("restarting the upload of blob " + blob.digest + " in chunks of " +
+                       std::to_string(chunk_now) + " bytes");
+        }
+    }
+}
+
+BlobWrite RegistryStore::upload_blob(HttpClient& client, const Descriptor& blob,
+                                     const std::optional<std::string>& mount_from, BlobContent& content) {
     bool mounted = false;
     auto location = start_upload(client, blob, mount_from, mounted);
     if (mounted) {
@@ -245,7 +268,8 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
 
     try {
         content.start();
-        if (blob.size <= kMonolithicUploadLimit) {
+        const auto chunk = chunking_.chunk_bytes();
+        if (blob.size <= (chunk == 0 ? kMonolithicUploadLimit : std::min(chunk, kMonolithicUploadLimit))) {
             finish_upload(client, blob, *location, &content);
         } else {
             location = stream_upload(client, blob, *location, content);
@@ -266,16 +290,27 @@ BlobWrite RegistryStore::write_blob(HttpClient& client, const Descriptor& blob,
 // a proxy in front of the registry, a refused connection, a stall before the request reached
 // it. Otherwise the status query finds the session gone and the blob restarts. Registries that
 // keep the session after a broken request report its offset, and the upload continues there.
+// Chunks keep such breaks rare on links that cut connections after some volume.
 std::string RegistryStore::stream_upload(HttpClient& client, const Descriptor& blob, std::string location,
                                          BlobContent& content) {
     std::uint64_t committed = 0;
     for (int retry = 1;; ++retry) {
+        std::uint64_t length = 0;
+        std::uint64_t sent = 0;
         try {
-            return patch_from(client, blob, location, committed, content);
+            while (committed < blob.size) {
+                length = chunking_.next_length(committed, blob.size);
+                sent = 0;
+                location = patch_chunk(client, blob, location, committed, length, content, sent);
+                committed += length;
+                retry = 1; // a chunk went through: progress restores the budget
+            }
+            return location;
         } catch (const TransferError& error) {
             if (policy_ == nullptr) {
                 throw;
             }
+            note_broken_chunk(error, sent, length);
             // 404 means the registry cancelled the session. docker-registry 2.8.2 does so when a
             // PATCH arrives after one that broke off and stored some bytes. This happens because
             // libcurl resends a request whose reused connection died, and because the status query
@@ -310,9 +345,10 @@ std::string RegistryStore::stream_upload(HttpClient& client, const Descriptor& b
     }
 }
 
-std::string RegistryStore::patch_from(HttpClient& client, const Descriptor& blob, const std::string& location,
-                                      std::uint64_t offset, BlobContent& content) {
-    const std::uint64_t last = blob.size - 1;
+std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blob, const std::string& location,
+                                       std::uint64_t offset, std::uint64_t length, BlobContent& content,
+                                       std::uint64_t& sent) {
+    const std::uint64_t last = offset + length - 1;
     const std::string operation = "uploading bytes " + std::to_string(offset) + "-" + std::to_string(last) +
                                   " of blob " + blob.digest + " (" + std::to_string(blob.size) +
                                   " bytes) to " + in_repository();
@@ -321,8 +357,15 @@ std::string RegistryStore::patch_from(HttpClient& client, const Descriptor& blob
     request.url = location;
     request.headers = {"Content-Type: application/octet-stream",
                        "Content-Range: " + std::to_string(offset) + "-" + std::to_string(last)};
-    request.body_size = blob.size - offset;
-    request.reader = [&content](char* buffer, std::size_t size) { return content.read(buffer, size); };
+    request.body_size = length;
+    request.connection_upload_limit = chunking_.connection_limit();
+    // The content is one stream for the whole blob, so each chunk reads exactly its length.
+    request.reader = [&content, &sent, length](char* buffer, std::size_t size) {
+        const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(size, length - sent));
+        const std::size_t count = wanted == 0 ? 0 : content.read(buffer, wanted);
+        sent += count;
+        return count;
+    };
 
     const auto response = client_.send(client, request, scopes_, operation);
     if (response.status != 202) {
@@ -332,6 +375,17 @@ std::string RegistryStore::patch_from(HttpClient& client, const Descriptor& blob
         return resolve_upload_location(location, response.header("location"));
     } catch (const std::invalid_argument& error) {
         throw ferry::sdk::Error(FERRY_ERROR, operation + ": " + error.what());
+    }
+}
+
+void RegistryStore::note_broken_chunk(const TransferError& error, std::uint64_t sent, std::uint64_t length) {
+    if (error.failure().kind != Failure::Kind::network) {
+        return; // an HTTP status or a timeout, not a connection cut short
+    }
+    if (const auto smaller = chunking_.record_break(sent, length); smaller > 0) {
+        host_.warning("a connection to " + client_.registry() + " broke during a " + std::to_string(length) +
+                      "-byte chunk; uploading in chunks of " + std::to_string(smaller) +
+                      " bytes from now on (set the size with --upload-chunk-size)");
     }
 }
 
@@ -373,6 +427,7 @@ void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
     request.method = "PUT";
     request.url = with_digest_parameter(location, blob.digest);
     request.headers.push_back("Content-Type: application/octet-stream");
+    request.connection_upload_limit = chunking_.connection_limit();
     if (content != nullptr) {
         request.body_size = blob.size;
         request.reader = [content](char* buffer, std::size_t size) { return content->read(buffer, size); };

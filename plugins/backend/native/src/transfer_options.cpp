@@ -54,6 +54,24 @@ bool read_flag(const ferry::sdk::Settings& settings, const char* key) {
     return true;
 }
 
+// 0 turns chunking off. Below 1 MiB the requests would cost more than the data they carry.
+std::uint64_t read_chunk_size(const ferry::sdk::Settings& settings, std::uint64_t fallback) {
+    constexpr const char* kKey = "upload-chunk-size";
+    constexpr std::uint64_t kMinimum = 1024 * 1024;
+    const auto text = settings.get(kKey);
+    if (!text || text->empty()) {
+        return fallback;
+    }
+
+    std::uint64_t value = 0;
+    const auto* end = text->data() + text->size();
+    const auto [position, error] = std::from_chars(text->data(), end, value);
+    if (error != std::errc() || position != end || (value != 0 && value < kMinimum)) {
+        invalid(kKey, *text, "0 or a number of bytes of at least " + std::to_string(kMinimum));
+    }
+    return value;
+}
+
 } // namespace
 
 TransferOptions TransferOptions::from(const ferry::sdk::Settings& settings) {
@@ -76,6 +94,7 @@ TransferOptions TransferOptions::from(const ferry::sdk::Settings& settings) {
         options.transfer.stall_seconds = static_cast<long>(std::ceil(*stall));
     }
     options.transfer.force_http1 = read_flag(settings, "force-http1");
+    options.upload_chunk_bytes = read_chunk_size(settings, options.upload_chunk_bytes);
     return options;
 }
 

@@ -3,6 +3,7 @@
 
 #include "http_client.hpp"
 #include "registry_error.hpp"
+#include "upload_chunking.hpp"
 
 #include <ferry/sdk.hpp>
 
@@ -18,11 +19,13 @@ struct TransferOptions {
     // Base delay before the first retry; later ones double it.
     std::chrono::milliseconds retry_delay = RetryPolicy::kDefaultBaseDelay;
     TransferSettings transfer;
+    // PATCH size of large blob uploads and upload bytes per connection; 0 = one request per blob.
+    std::uint64_t upload_chunk_bytes = kDefaultUploadChunkBytes;
 
     // Reads "jobs", "retry-times", "retry-delay" (seconds, fractions allowed), "timeout"
     // (seconds per attempt, 0 = none), "stall-timeout" (seconds without bytes moved, 0 = never),
-    // "deadline" (seconds for the whole copy, counted from this call, 0 = none) and
-    // "force-http1" ("true"/"false"). Absent keys keep the defaults. Throws ferry::sdk::Error FERRY_ERROR_INVALID_INPUT naming the key and
+    // "deadline" (seconds for the whole copy, counted from this call, 0 = none),
+    // "upload-chunk-size" (bytes: 0, or 1 MiB and more) and "force-http1" ("true"/"false"). Absent keys keep the defaults. Throws ferry::sdk::Error FERRY_ERROR_INVALID_INPUT naming the key and
     // value for anything else.
     static TransferOptions from(const ferry::sdk::Settings& settings);
 };

@@ -241,7 +241,10 @@ sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
     outcome.platforms =
         copied_platforms(session, skopeo, source, source_text, manifest, platform, retries);
 
-    const auto existing = destination_digest(session, skopeo, destination, destination_text, retries);
+    // "force" skips the check; skopeo then checks each blob and writes the manifests again.
+    const bool force = request.settings.get("force") == std::optional<std::string>("true");
+    const auto existing = force ? std::nullopt
+                                : destination_digest(session, skopeo, destination, destination_text, retries);
     if (existing && *existing == expected) {
         host_.debug(destination_text + " already has " + expected + "; skipping the copy");
         outcome.digest = expected;
