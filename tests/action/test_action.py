@@ -1,25 +1,33 @@
 """The composite action (action.yml) run through run_action.py against real registries.
 
 Two HTTPS registries with htpasswd auth run on 127.0.0.1: the source contains the real
-multi-arch busybox image. The built ferry is on PATH, so these cases test the copy step and
-the masking; test_action_build.py covers building ferry from source.
+multi-arch busybox image, and one case adds an image with a 40 MiB layer of random data. The
+built ferry is on PATH, so these cases test the copy step and the masking;
+test_action_build.py covers building ferry from source.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+import shutil
+import subprocess
 import tempfile
 import unittest
 import uuid
 from pathlib import Path
 
 from actiontest import SOURCE_DIR, WORK, ensure_images, runner_env
-from registry import Registry, manifest_digest, seed
+from registry import Registry, manifest_digest, seed, wait_for_request_count
 from run_action import run_action
 
 # Characters a shell would interpret, inside passwords the registries really check.
 SOURCE_USER = "puller"
 DESTINATION_USER = "pusher"
+
+# Size of the one layer in the chunked upload case. It takes 3 PATCH requests in 16 MiB chunks
+# and 2 in ferry's default 32 MiB chunks, so the request count shows which size ferry used.
+LARGE_LAYER_MIB = 40
 
 
 def hostile_password(marker: Path) -> str:
@@ -32,6 +40,8 @@ class ActionCopyTest(unittest.TestCase):
     def setUpClass(cls):
         images = ensure_images()
         cls.scratch = Path(tempfile.mkdtemp(prefix="action-", dir=WORK))
+        # Registered first, so it runs after the registries have stopped.
+        cls.addClassCleanup(shutil.rmtree, cls.scratch, ignore_errors=True)
         cls.marker = Path(tempfile.gettempdir()) / f"pwned-{uuid.uuid4().hex[:8]}"
         cls.source_password = hostile_password(cls.marker)
         cls.destination_password = f"d:`id` $(touch {cls.marker}) 'x\" %25:"
@@ -187,6 +197,41 @@ class ActionCopyTest(unittest.TestCase):
         self.assertRegex(errors[0], r"failed \(exit code 1\): \S")
         self.assertEqual(result.step("copy").outcome, "failure")
         self.assertIn(f"ferry copy {source} ", "\n".join(result.groups))
+
+    def test_network_inputs_copy_in_chunks(self):
+        layout = WORK / f"random-{LARGE_LAYER_MIB}mib"
+        subprocess.run(["bash", str(SOURCE_DIR / "tests" / "support" / "images" / "build-random-image.sh"),
+                        str(layout), str(LARGE_LAYER_MIB), "1"], check=True, capture_output=True, text=True)
+        source_digest = seed(layout, "v1", self.source, "mirror/random:v1")
+        destination = self.destination_image("chunked")
+        repo = destination.removeprefix(f"docker://{self.destination.host}/").split(":")[0]
+
+        result = self.run_copy(**self.creds_inputs(), **{
+            "src-image": f"docker://{self.source.host}/mirror/random:v1", "dst-image": destination,
+            "backend": "native", "upload-chunk-size": "16MiB", "stall-timeout": "30"})
+
+        self.assertTrue(result.success, result.text)
+        self.assertEqual(result.outputs["digest"], source_digest)
+        self.assertEqual(manifest_digest(self.destination, repo, "v1"), source_digest)
+        # 16 + 16 + 8 MiB; ferry's default chunk size would have sent 32 + 8 MiB.
+        patches = wait_for_request_count(self.destination.access_log, 3, method="PATCH",
+                                         path_regex=rf"^/v2/{re.escape(repo)}/blobs/uploads/")
+        self.assertEqual(patches, 3)
+
+    def test_invalid_network_input_named(self):
+        cases = [
+            ("jobs", "0", 'invalid jobs input "0": --jobs: Value 0 not in range 1 to 64'),
+            ("upload-chunk-size", "12q", 'invalid upload-chunk-size input "12q": --upload-chunk-size "12q": '
+                                         "expected a size such as 32MiB, 512KiB or a number of bytes"),
+        ]
+        for name, value, expected in cases:
+            with self.subTest(input=name):
+                result = self.run_copy(**{"dst-image": self.destination_image("bad"), name: value})
+
+                self.assertFalse(result.success)
+                self.assertEqual(result.step("copy").outcome, "failure")
+                self.assertEqual(result.errors()[-1], expected)
+                self.assertFalse(any(error.startswith("Copying ") for error in result.errors()), result.text)
 
     def test_invalid_input_reported_as_error(self):
         result = self.run_copy(**{"dst-image": self.destination_image("bad"), "src-tls-verify": "yes"})

@@ -17,8 +17,20 @@ import yaml
 from actiontest import SOURCE_DIR, path_without_ferry
 from run_action import run_action
 
+# The network inputs that ferry receives as an option with a value: input, value, option.
+NETWORK_INPUTS = [
+    ("jobs", "8", "--jobs"),
+    ("timeout", "600", "--timeout"),
+    ("stall-timeout", "30", "--stall-timeout"),
+    ("retry-delay", "2.5", "--retry-delay"),
+    ("deadline", "3600", "--deadline"),
+    ("upload-chunk-size", "16MiB", "--upload-chunk-size"),
+]
+NETWORK_OPTIONS = [option for _, _, option in NETWORK_INPUTS] + ["--force-http1"]
+
 # Records its arguments, its FERRY_* environment and the Vault files it was given, then
-# exits: with FAKE_FERRY_MODE=fail it prints one plain line to stderr and exits 1.
+# exits. With FAKE_FERRY_MODE=fail it prints one plain line to stderr and exits 1. With
+# FAKE_FERRY_MODE=usage it prints FAKE_FERRY_ERROR in the form of ferry's usage errors and exits 2.
 FAKE_FERRY = textwrap.dedent("""\
     #!/usr/bin/env python3
     import json, os, stat, sys
@@ -37,6 +49,9 @@ FAKE_FERRY = textwrap.dedent("""\
     if os.environ.get("FAKE_FERRY_MODE") == "fail":
         print("segmentation fault (core dumped)", file=sys.stderr)
         sys.exit(1)
+    if os.environ.get("FAKE_FERRY_MODE") == "usage":
+        print("ferry: error: " + os.environ["FAKE_FERRY_ERROR"], file=sys.stderr)
+        sys.exit(2)
     print(json.dumps({"source": "s", "destination": "d", "digest": "sha256:" + "a" * 64,
                       "source_digest": "sha256:" + "b" * 64, "backend": "native",
                       "platforms": ["linux/amd64", "linux/arm64"], "bytes": 1234, "seconds": 1.25,
@@ -118,6 +133,114 @@ class FakeFerryTest(unittest.TestCase):
         self.assertNotIn("--platform", argv)
         self.assertNotIn("--backend", argv)
         self.assertEqual(argv[-3:], ["--", "docker://127.0.0.1:9/a:1", "docker://127.0.0.1:9/b:1"])
+
+    def test_network_inputs_empty_by_default(self):
+        result = self.run_action()
+
+        self.assertTrue(result.success, result.text)
+        argv = self.record()["argv"]
+        for option in NETWORK_OPTIONS:
+            self.assertNotIn(option, argv)
+
+    def test_network_inputs_passed_as_option_pairs(self):
+        inputs = {name: value for name, value, _ in NETWORK_INPUTS}
+
+        result = self.run_action(**inputs)
+
+        self.assertTrue(result.success, result.text)
+        argv = self.record()["argv"]
+        for name, value, option in NETWORK_INPUTS:
+            with self.subTest(input=name):
+                self.assertEqual(argv.count(option), 1)
+                self.assertEqual(argv[argv.index(option) + 1], value)
+        self.assertNotIn("--force-http1", argv)
+
+    def test_network_input_alone(self):
+        for name, value, option in NETWORK_INPUTS:
+            with self.subTest(input=name):
+                result = self.run_action(**{name: value})
+
+                self.assertTrue(result.success, result.text)
+                argv = self.record()["argv"]
+                self.assertEqual(argv[argv.index(option) + 1], value)
+                self.assertEqual([o for o in NETWORK_OPTIONS if o in argv], [option])
+
+    def test_network_value_starting_with_dashes(self):
+        result = self.run_action(**{"upload-chunk-size": "--force-http1", "jobs": "-1"})
+
+        self.assertTrue(result.success, result.text)
+        argv = self.record()["argv"]
+        self.assertEqual(argv[argv.index("--upload-chunk-size") + 1], "--force-http1")
+        self.assertEqual(argv[argv.index("--jobs") + 1], "-1")
+        self.assertEqual(argv.count("--force-http1"), 1)
+
+    def test_force_http1_true_adds_flag(self):
+        result = self.run_action(**{"force-http1": "true"})
+
+        self.assertTrue(result.success, result.text)
+        argv = self.record()["argv"]
+        self.assertEqual(argv.count("--force-http1"), 1)
+        self.assertLess(argv.index("--force-http1"), argv.index("--"))
+
+    def test_force_http1_false_adds_nothing(self):
+        result = self.run_action(**{"force-http1": "false"})
+
+        self.assertTrue(result.success, result.text)
+        self.assertNotIn("--force-http1", self.record()["argv"])
+
+    def test_force_http1_invalid_rejected(self):
+        result = self.run_action(**{"force-http1": "yes"})
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(), ['invalid force-http1 input "yes": use true or false, or leave it empty'])
+        self.assertFalse(self.record_file.exists(), "ferry ran despite the invalid input")
+
+    def test_line_break_in_network_input_rejected(self):
+        result = self.run_action(**{"stall-timeout": "30\n::warning::injected"})
+
+        self.assertFalse(result.success)
+        self.assertEqual([a.message for a in result.annotations if a.level == "warning"], [])
+        self.assertEqual(result.errors(), ["the stall-timeout input contains a line break: give a value on one line"])
+        self.assertFalse(self.record_file.exists(), "ferry ran despite the invalid input")
+
+    def test_line_break_in_cert_dir_rejected(self):
+        result = self.run_action(**{"dst-cert-dir": "/etc/ssl\r::warning::injected"})
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(), ["the dst-cert-dir input contains a line break: give a value on one line"])
+        self.assertFalse(self.record_file.exists(), "ferry ran despite the invalid input")
+
+    def test_usage_error_names_input(self):
+        self.env["FAKE_FERRY_MODE"] = "usage"
+        self.env["FAKE_FERRY_ERROR"] = ("--jobs: Value 0 not in range 1 to 64; "
+                                        "run `ferry --help` or `ferry COMMAND --help`")
+
+        result = self.run_action(jobs="0")
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.step("copy").outcome, "failure")
+        self.assertEqual(result.errors(), ['invalid jobs input "0": --jobs: Value 0 not in range 1 to 64'])
+
+    def test_usage_error_names_renamed_input(self):
+        self.env["FAKE_FERRY_MODE"] = "usage"
+        self.env["FAKE_FERRY_ERROR"] = "--dest-creds-from: unknown credential source \"nope\""
+
+        result = self.run_action(**{"dst-creds-from": "nope"})
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(),
+                         ['invalid dst-creds-from input "nope": --dest-creds-from: unknown credential source "nope"'])
+
+    def test_usage_error_without_input_option(self):
+        self.env["FAKE_FERRY_MODE"] = "usage"
+        self.env["FAKE_FERRY_ERROR"] = "--jobs: Value 0 not in range 1 to 64"
+
+        result = self.run_action()
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(), [
+            "Copying docker://127.0.0.1:9/a:1 to docker://127.0.0.1:9/b:1 failed (exit code 2): "
+            "--jobs: Value 0 not in range 1 to 64"])
 
     def test_outputs_and_multiline_safety(self):
         result = self.run_action(platform="linux/arm64")
