@@ -47,6 +47,31 @@ class CliBasics(unittest.TestCase):
     def test_missing_arguments_exit_usage(self):
         self.assertEqual(run_ferry("copy", "only-one").returncode, 2)
 
+    def test_parse_error_in_actions_escapes_line_break(self):
+        # A value with a line break must not start a workflow command of its own.
+        result = run_ferry("copy", "--src-cert-dir", "/missing\n::warning::injected", "a", "b",
+                           env=clean_env(GITHUB_ACTIONS="true"))
+        self.assertEqual(result.returncode, 2)
+        self.assertTrue(result.stderr.startswith("::error"), result.stderr)
+        self.assertIn("%0A::warning::injected", result.stderr)
+        self.assertNotIn("\n::warning::", result.stderr)
+
+    def test_seconds_out_of_range_names_bounds(self):
+        for option, value, expected in [("--timeout", "-1", 'expected seconds from 0 to 86400, got "-1"'),
+                                        ("--stall-timeout", "soon", 'expected seconds from 1 to 86400, got "soon"')]:
+            with self.subTest(option=option):
+                result = run_ferry("copy", option, value, "a", "b")
+                self.assertEqual(result.returncode, 2)
+                self.assertIn(f"{option}: {expected}", result.stderr)
+
+    def test_upload_chunk_size_below_minimum_rejected(self):
+        result = run_ferry("copy", "--upload-chunk-size", "64KiB", "a", "b")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--upload-chunk-size 64KiB: use 0 (one request per blob) or at least 1MiB", result.stderr)
+        result = run_ferry("copy", "--upload-chunk-size", "32QB", "a", "b")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('--upload-chunk-size "32QB"', result.stderr)
+
 
 class ValidationBeforeNetwork(unittest.TestCase):
     """Bad input fails with exit code 2 and sends nothing to the registry.

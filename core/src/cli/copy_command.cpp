@@ -47,6 +47,26 @@ struct CopyCommandOptions {
     bool force = false;
 };
 
+// CLI::Range prints its bounds as "0.000000" and calls a non-number out of range, so seconds
+// get a check of their own.
+CLI::Validator seconds_between(double low, double high) {
+    auto text_of = [](double value) {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%g", value);
+        return std::string(buffer);
+    };
+    const std::string expected = "expected seconds from " + text_of(low) + " to " + text_of(high);
+    return CLI::Validator(
+        [low, high, expected](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value) || !(value >= low && value <= high)) {
+                return expected + ", got \"" + text + "\"";
+            }
+            return {};
+        },
+        "");
+}
+
 // Checks before any network traffic that the digest file can be written, so a copy is not
 // pushed only to fail at the end.
 void check_digestfile(const std::string& path) {
@@ -248,17 +268,17 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("--jobs", options->jobs, "Blobs copied in parallel by the native backend, 1 to 64 (default 4)")
         ->group("Network")->type_name("N")->check(CLI::Range(1, 64).description(""));
     command->add_option("--timeout", options->timeout, "Seconds one request attempt may take; 0 means no limit (default 0)")
-        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 86400.0).description(""));
+        ->group("Network")->type_name("SECONDS")->check(seconds_between(0, 86400));
     command->add_option("--stall-timeout", options->stall_timeout,
                         "Seconds without any byte moved before an attempt is aborted (default 60)")
-        ->group("Network")->type_name("SECONDS")->check(CLI::Range(1.0, 86400.0).description(""));
+        ->group("Network")->type_name("SECONDS")->check(seconds_between(1, 86400));
     command->add_option("--retry-delay", options->retry_delay,
                         "Seconds before the first retry; each further retry doubles it, with random jitter, "
                         "up to 30 s, and a longer Retry-After from the registry wins (default 0.5)")
-        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 3600.0).description(""));
+        ->group("Network")->type_name("SECONDS")->check(seconds_between(0, 3600));
     command->add_option("--deadline", options->deadline,
                         "Seconds the whole copy may take, retries included; 0 means no limit (default 0)")
-        ->group("Network")->type_name("SECONDS")->check(CLI::Range(0.0, 604800.0).description(""));
+        ->group("Network")->type_name("SECONDS")->check(seconds_between(0, 604800));
     command->add_option("--upload-chunk-size", options->upload_chunk_size,
                         "Upload blobs larger than SIZE in requests of SIZE, each on a connection that carried "
                         "at most SIZE, so links that cut long transfers break none; halved after a chunk "

@@ -21,7 +21,6 @@ bool env_is_true(const char* name) {
 
 void configure_logging(const ferry::cli::GlobalOptions& global) {
     auto& logger = ferry::core::Logger::instance();
-    logger.set_github_actions(env_is_true("GITHUB_ACTIONS"));
     if (global.verbose || global.debug) {
         logger.set_level(ferry::core::LogLevel::debug);
     }
@@ -82,6 +81,9 @@ int main(int argc, char** argv) {
     register_command(ferry::cli::add_login_command(app, global));
     register_command(ferry::cli::add_logout_command(app, global));
 
+    // Known before parsing, so that parse errors, which may quote a value given on the command
+    // line, are printed as escaped workflow commands too.
+    ferry::core::Logger::instance().set_github_actions(env_is_true("GITHUB_ACTIONS"));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ExtrasError&) {
