@@ -188,6 +188,27 @@ class FakeFerryTest(unittest.TestCase):
         self.assertTrue(result.success, result.text)
         self.assertNotIn("--force-http1", self.record()["argv"])
 
+    def test_force_true_adds_flag(self):
+        result = self.run_action(force="true")
+
+        self.assertTrue(result.success, result.text)
+        argv = self.record()["argv"]
+        self.assertEqual(argv.count("--force"), 1)
+        self.assertLess(argv.index("--force"), argv.index("--"))
+
+    def test_force_default_adds_nothing(self):
+        result = self.run_action()
+
+        self.assertTrue(result.success, result.text)
+        self.assertNotIn("--force", self.record()["argv"])
+
+    def test_force_invalid_rejected(self):
+        result = self.run_action(force="yes")
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(), ['invalid force input "yes": use true or false'])
+        self.assertFalse(self.record_file.exists(), "ferry ran despite the invalid input")
+
     def test_force_http1_invalid_rejected(self):
         result = self.run_action(**{"force-http1": "yes"})
 
