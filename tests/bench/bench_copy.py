@@ -14,6 +14,7 @@ Prints medians and the ratios against skopeo and the raw stream, plus the reques
 up-to-date re-copy sends to the destination and ferry's start-up time.
 
     python3 tests/bench/bench_copy.py --ferry build/bin/ferry [--size-mib 1024] [--layers 4] [--rounds 5]
+        [--tools raw,skopeo,native,native-unchunked]
 """
 
 from __future__ import annotations
@@ -85,6 +86,18 @@ def clear_skopeo_cache() -> None:
     SKOPEO_CACHE.unlink(missing_ok=True)
 
 
+# Tools that run ferry: the backend name, and options beyond the defaults. native-unchunked
+# sends each blob in one PATCH, which shows what the default 32 MiB upload chunks cost.
+FERRY_TOOLS = {"native": ("native", []), "skopeo-backend": ("skopeo", []),
+               "native-unchunked": ("native", ["--upload-chunk-size", "0"])}
+
+
+def ferry_command(tool: str, args, source_ref: str, destination_ref: str) -> list[str]:
+    backend, extra = FERRY_TOOLS.get(tool, (tool, []))
+    return [args.ferry, "copy", "--backend", backend, "--src-tls-verify=false", "--dest-tls-verify=false", *extra,
+            source_ref, destination_ref]
+
+
 def run_round(tools: list[str], args, source: Registry, destination: Registry, source_repo: str,
               blobs, round_number: int, env: dict[str, str]) -> dict[str, dict]:
     results = {}
@@ -100,8 +113,7 @@ def run_round(tools: list[str], args, source: Registry, destination: Registry, s
             results[tool] = measure(["skopeo", "copy", "--all", "--preserve-digests", "--src-tls-verify=false",
                                      "--dest-tls-verify=false", source_ref, destination_ref], env)
         else:
-            results[tool] = measure([args.ferry, "copy", "--backend", tool, "--src-tls-verify=false",
-                                     "--dest-tls-verify=false", source_ref, destination_ref], env)
+            results[tool] = measure(ferry_command(tool, args, source_ref, destination_ref), env)
     return results
 
 
@@ -115,8 +127,7 @@ def up_to_date_requests(tool: str, args, source: Registry, destination: Registry
         command = ["skopeo", "copy", "--all", "--preserve-digests", "--src-tls-verify=false",
                    "--dest-tls-verify=false", source_ref, destination_ref]
     else:
-        command = [args.ferry, "copy", "--backend", tool, "--src-tls-verify=false", "--dest-tls-verify=false",
-                   source_ref, destination_ref]
+        command = ferry_command(tool, args, source_ref, destination_ref)
     measure(command, env)
     before = mark_access_log(destination, "before")
     measure(command, env)
@@ -156,7 +167,7 @@ def startup_ms(ferry: str, runs: int = 20) -> float:
 def print_report(rounds: list[dict[str, dict]], tools: list[str], requests: dict[str, int], startup: float,
                  args) -> None:
     print(f"image: {args.size_mib} MiB in {args.layers} random layers, {args.rounds} rounds, medians")
-    print(f"{'tool':<8} {'wall s':>8} {'cpu s':>8} {'rss MiB':>8} {'wall/raw':>9} {'wall/skopeo':>12} "
+    print(f"{'tool':<16} {'wall s':>8} {'cpu s':>8} {'rss MiB':>8} {'wall/raw':>9} {'wall/skopeo':>12} "
           f"{'cpu/skopeo':>11} {'rss/skopeo':>11}")
     median = {tool: {key: statistics.median(r[tool][key] for r in rounds) for key in ("wall", "cpu", "rss_mib")}
               for tool in tools}
@@ -164,7 +175,7 @@ def print_report(rounds: list[dict[str, dict]], tools: list[str], requests: dict
         m = median[tool]
         raw = median.get("raw", m)
         sk = median.get("skopeo", m)
-        print(f"{tool:<8} {m['wall']:8.2f} {m['cpu']:8.2f} {m['rss_mib']:8.1f} {m['wall'] / raw['wall']:9.3f} "
+        print(f"{tool:<16} {m['wall']:8.2f} {m['cpu']:8.2f} {m['rss_mib']:8.1f} {m['wall'] / raw['wall']:9.3f} "
               f"{m['wall'] / sk['wall']:12.3f} {m['cpu'] / sk['cpu']:11.3f} {m['rss_mib'] / sk['rss_mib']:11.3f}")
     for tool, count in requests.items():
         print(f"up-to-date re-copy with {tool}: {count} requests to the destination")
@@ -177,7 +188,7 @@ def main() -> int:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--tools", default="raw,skopeo,native", help="comma-separated: raw, skopeo, native")
+    parser.add_argument("--tools", default="raw,skopeo,native", help="comma-separated: raw, skopeo, native, native-unchunked, skopeo-backend")
     args = parser.parse_args()
     tools = args.tools.split(",")
 
