@@ -20,3 +20,5 @@ bash "$source_dir/tests/scripts/build.sh" "$build_dir" -DFERRY_TEST_PACKAGE=$pac
 ctest --test-dir "$build_dir" --output-on-failure -j "${CTEST_JOBS:-2}"
 
 bash "$source_dir/tests/fuzz/run-fuzzers.sh" "$build_dir-fuzz" "$fuzz_seconds"
+
+echo "run-all: every ctest test passed and the fuzzers found nothing in ${fuzz_seconds} s each"

@@ -6,6 +6,8 @@
 #include <ferry/core/log.hpp>
 #include <ferry/core/progress.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -152,12 +154,16 @@ void check_tag_matches_digest(BackendInstance& backend, SideView& source, const 
 
 } // namespace
 
-void validate_platform(const std::string& text) {
+std::string normalize_platform(const std::string& text) {
+    std::string lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (true) {
-        std::size_t slash = text.find('/', start);
-        parts.push_back(text.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        std::size_t slash = lower.find('/', start);
+        parts.push_back(lower.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
         if (slash == std::string::npos) {
             break;
         }
@@ -171,6 +177,21 @@ void validate_platform(const std::string& text) {
         throw UsageError("invalid platform \"" + text + "\": write os/arch or os/arch/variant, "
                          "such as linux/amd64 or linux/arm64/v8");
     }
+
+    // The names `uname -m` prints, as containerd's platform parser accepts them.
+    const std::pair<const char*, const char*> aliases[] = {
+        {"x86_64", "amd64"}, {"x86-64", "amd64"}, {"aarch64", "arm64"}, {"i386", "386"}, {"i686", "386"}};
+    for (const auto& [alias, name] : aliases) {
+        if (parts[1] == alias) {
+            parts[1] = name;
+        }
+    }
+
+    std::string normalized = parts[0] + "/" + parts[1];
+    if (parts.size() == 3) {
+        normalized += "/" + parts[2];
+    }
+    return normalized;
 }
 
 CopyReport run_copy(const PluginHost& host, const CopyOptions& options) {
@@ -181,9 +202,7 @@ CopyReport run_copy(const PluginHost& host, const CopyOptions& options) {
     source.reference = parse_side(options.source.reference, "source");
     destination.reference = parse_side(options.destination.reference, "destination");
     validate_references(source.reference, destination.reference);
-    if (!options.platform.empty()) {
-        validate_platform(options.platform);
-    }
+    const std::string platform = options.platform.empty() ? std::string() : normalize_platform(options.platform);
 
     CredentialChain chain(host, options.plugin_settings);
     chain.validate(options.source.creds_from);
@@ -208,7 +227,7 @@ CopyReport run_copy(const PluginHost& host, const CopyOptions& options) {
     request.struct_size = sizeof(request);
     request.source = &source.side;
     request.destination = &destination.side;
-    request.platform = options.platform.empty() ? nullptr : options.platform.c_str();
+    request.platform = platform.empty() ? nullptr : platform.c_str();
     request.settings = settings.data();
     request.setting_count = settings.size();
 

@@ -265,9 +265,45 @@ void validate_digest(std::string_view digest) {
     }
 }
 
+namespace {
+
+// ALGORITHM:ENCODED by the characters the OCI digest grammar allows; validate_digest checks the rest.
+bool looks_like_digest(std::string_view text) {
+    const std::size_t colon = text.find(':');
+    if (colon == 0 || colon == std::string_view::npos || colon + 1 == text.size()) {
+        return false;
+    }
+    for (const char c : text.substr(0, colon)) {
+        if (!is_lower_alnum(c) && c != '+' && c != '.' && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    for (const char c : text.substr(colon + 1)) {
+        if (!is_alnum(c) && c != '=' && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 ImageReference parse_registry_reference(std::string_view text) {
     if (text.empty()) {
         throw ReferenceError("empty image reference: write registry.example.com/repo:tag");
+    }
+
+    // After the first '@' comes a digest (ALGORITHM:ENCODED), or in USER:PASSWORD@HOST/... the
+    // host. A ':' before the '@' and no digest after it may be a password, so the message leaves
+    // the reference out.
+    const std::size_t first_at = text.find('@');
+    if (first_at != std::string_view::npos && !looks_like_digest(text.substr(first_at + 1)) &&
+        text.substr(0, first_at).find(':') != std::string_view::npos) {
+        throw ReferenceError("invalid text after '@': expected a digest such as @sha256:<64 hex digits>; "
+                             "a reference cannot carry credentials (USER:PASSWORD@HOST/...), pass them "
+                             "with FERRY_SRC_CREDS / FERRY_DEST_CREDS or --src-username / --dest-username "
+                             "with --*-password-stdin (the reference is not shown because it may contain "
+                             "a password)");
     }
 
     ImageReference reference;

@@ -31,6 +31,7 @@ NETWORK_OPTIONS = [option for _, _, option in NETWORK_INPUTS] + ["--force-http1"
 # Records its arguments, its FERRY_* environment and the Vault files it was given, then
 # exits. With FAKE_FERRY_MODE=fail it prints one plain line to stderr and exits 1. With
 # FAKE_FERRY_MODE=usage it prints FAKE_FERRY_ERROR in the form of ferry's usage errors and exits 2.
+# With FAKE_FERRY_MODE=silent it prints nothing and exits 1, as ferry does with --log-level quiet.
 FAKE_FERRY = textwrap.dedent("""\
     #!/usr/bin/env python3
     import json, os, stat, sys
@@ -52,6 +53,8 @@ FAKE_FERRY = textwrap.dedent("""\
     if os.environ.get("FAKE_FERRY_MODE") == "usage":
         print("ferry: error: " + os.environ["FAKE_FERRY_ERROR"], file=sys.stderr)
         sys.exit(2)
+    if os.environ.get("FAKE_FERRY_MODE") == "silent":
+        sys.exit(1)
     print(json.dumps({"source": "s", "destination": "d", "digest": "sha256:" + "a" * 64,
                       "source_digest": "sha256:" + "b" * 64, "backend": "native",
                       "platforms": ["linux/amd64", "linux/arm64"], "bytes": 1234, "seconds": 1.25,
@@ -89,6 +92,16 @@ class FakeFerryTest(unittest.TestCase):
         self.assertEqual(result.errors(), [
             "Copying docker://127.0.0.1:9/a:1 to docker://127.0.0.1:9/b:1 failed (exit code 1): "
             "segmentation fault (core dumped)"])
+
+    def test_failure_with_quiet_log_says_why_reason_missing(self):
+        self.env["FAKE_FERRY_MODE"] = "silent"
+
+        result = self.run_action(**{"log-level": "quiet"})
+
+        self.assertFalse(result.success)
+        self.assertEqual(result.errors(), [
+            "Copying docker://127.0.0.1:9/a:1 to docker://127.0.0.1:9/b:1 failed (exit code 1): "
+            "ferry printed no error message because log-level is quiet; set log-level to error to see the reason"])
 
     def test_vault_secrets_passed_in_private_files(self):
         token, secret_id = "hvs.token-$(id)", "secret\nid"

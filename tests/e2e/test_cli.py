@@ -47,6 +47,18 @@ class CliBasics(unittest.TestCase):
     def test_missing_arguments_exit_usage(self):
         self.assertEqual(run_ferry("copy", "only-one").returncode, 2)
 
+    def test_parse_error_with_json_format_prints_json(self):
+        result = run_ferry("copy", "--format", "json", "--retry-times", "500", "a", "b")
+        self.assertEqual(result.returncode, 2)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["exit_code"], 2)
+        self.assertIn("--retry-times", report["error"])
+
+    def test_tls_verify_with_space_hints_equals(self):
+        result = run_ferry("copy", "--src-tls-verify", "false", "a", "b")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("write --src-tls-verify=false, with '='", result.stderr)
+
     def test_parse_error_in_actions_escapes_line_break(self):
         # A value with a line break must not start a workflow command of its own.
         result = run_ferry("copy", "--src-cert-dir", "/missing\n::warning::injected", "a", "b",
@@ -108,6 +120,34 @@ class ValidationBeforeNetwork(unittest.TestCase):
         registry = self.registry
         self.assert_rejected_without_traffic(
             ["copy", docker_ref(registry, "a/b@sha256:abc"), docker_ref(registry, "c/d:v1")], "sha256 needs 64")
+
+    def test_credentials_in_reference_rejected_unshown(self):
+        registry = self.registry
+        result = self.assert_rejected_without_traffic(
+            ["copy", f"docker://alice:pa55word@{registry.host}/a/b:v1", docker_ref(registry, "c/d:v1")],
+            "cannot carry credentials")
+        self.assertNotIn("pa55word", result.stderr + result.stdout)
+
+    def test_digestfile_directory_rejected(self):
+        registry = self.registry
+        self.assert_rejected_without_traffic(
+            ["copy", "--dest-tls-verify=false", "--digestfile", str(WORK), docker_ref(registry, "a/b:v1"),
+             docker_ref(registry, "c/d:v1")], "is a directory")
+
+    def test_digestfile_in_missing_directory_rejected(self):
+        registry = self.registry
+        self.assert_rejected_without_traffic(
+            ["copy", "--dest-tls-verify=false", "--digestfile", str(WORK / "no-such-dir" / "digest"),
+             docker_ref(registry, "a/b:v1"), docker_ref(registry, "c/d:v1")], "cannot be created (No such file")
+        self.assertFalse((WORK / "no-such-dir").exists())
+
+    def test_platform_in_uname_spelling_accepted(self):
+        # Normalised to linux/amd64 before any traffic: the copy then fails only on the missing image.
+        registry = self.registry
+        result = run_ferry("copy", "--platform", "Linux/X86_64", "--src-tls-verify=false", "--dest-tls-verify=false",
+                           docker_ref(registry, "missing/image:v1"), docker_ref(registry, "c/d:v1"))
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertNotIn("invalid platform", result.stderr)
 
     def test_unsupported_transport_rejected(self):
         self.assert_rejected_without_traffic(["copy", "docker-archive:/tmp/x.tar", "oci:/tmp/y"],

@@ -28,9 +28,10 @@ using CommandRunner = std::function<int()>;
 // the native backend cannot do a copy.
 inline constexpr const char* default_backends = "native,skopeo";
 
-// Reads all of standard input as a secret. One trailing line break is removed, because it is the
-// terminator of `echo` or a here-string, not part of the secret.
-std::string read_secret_from_stdin();
+// Reads a secret from standard input. From a pipe or file: all of it, less one trailing line
+// break, because that is the terminator of `echo` or a here-string, not part of the secret. From
+// a terminal: one line typed with echo off, after printing prompt to standard error.
+std::string read_secret_from_stdin(const std::string& prompt);
 
 // Loads the plugins from the default directories and --plugin-dir, in that order.
 std::unique_ptr<core::PluginHost> load_plugins(const GlobalOptions& global);

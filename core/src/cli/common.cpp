@@ -1,13 +1,44 @@
 #include "commands.hpp"
 
+#include <ferry/core/cancellation.hpp>
 #include <ferry/core/errors.hpp>
 
 #include <iostream>
 #include <iterator>
+#include <termios.h>
+#include <unistd.h>
 
 namespace ferry::cli {
 
-std::string read_secret_from_stdin() {
+namespace {
+
+std::string read_secret_from_terminal(const std::string& prompt) {
+    std::cerr << prompt << std::flush;
+
+    termios saved{};
+    tcgetattr(STDIN_FILENO, &saved);
+    termios silent = saved;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+
+    // Ctrl-C ends the read with an empty line; the caller must not take that for a password.
+    if (core::cancellation_requested()) {
+        throw core::CopyError("interrupted while reading the password");
+    }
+    return line;
+}
+
+} // namespace
+
+std::string read_secret_from_stdin(const std::string& prompt) {
+    if (isatty(STDIN_FILENO) != 0) {
+        return read_secret_from_terminal(prompt);
+    }
+
     std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     if (!text.empty() && text.back() == '\n') {
         text.pop_back();

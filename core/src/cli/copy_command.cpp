@@ -14,7 +14,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <fstream>
 #include <iostream>
@@ -67,16 +68,36 @@ CLI::Validator seconds_between(double low, double high) {
         "");
 }
 
-// Checks before any network traffic that the digest file can be written, so a copy is not
-// pushed only to fail at the end.
+// Checks before any network traffic that the digest file can be written, so a copy is not pushed
+// only to fail at the end. It opens the file as the final write will; a new file is created and
+// removed again.
 void check_digestfile(const std::string& path) {
-    std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
-    if (!std::filesystem::is_directory(parent)) {
-        throw core::UsageError("--digestfile " + path + ": directory " + parent.string() + " does not exist");
+    auto fail = [&path](const std::string& reason) {
+        throw core::UsageError("--digestfile " + path + ": " + reason);
+    };
+
+    struct stat status {};
+    if (::stat(path.c_str(), &status) == 0) {
+        if (S_ISDIR(status.st_mode)) {
+            fail("is a directory; name a file");
+        }
+        const int file = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (file < 0) {
+            fail(std::string("cannot be written (") + std::strerror(errno) + ")");
+        }
+        ::close(file);
+        return;
     }
-    if (::access(parent.c_str(), W_OK) != 0 && ::access(path.c_str(), W_OK) != 0) {
-        throw core::UsageError("--digestfile " + path + ": not writable (" + std::strerror(errno) + ")");
+    if (errno != ENOENT) {
+        fail(std::strerror(errno));
     }
+
+    const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (file < 0) {
+        fail(std::string("cannot be created (") + std::strerror(errno) + ")");
+    }
+    ::close(file);
+    ::unlink(path.c_str());
 }
 
 void write_digestfile(const std::string& path, const std::string& digest) {
@@ -236,10 +257,10 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
         ->type_name("NAME[,NAME...]");
     add_credential_options(*command, options->credentials);
 
-    command->add_flag("--src-tls-verify{true}", options->src_tls_verify,
+    command->add_flag("--src-tls-verify", options->src_tls_verify,
                       "Verify the source registry's TLS certificate (default true); false also allows plain HTTP")
         ->group("TLS");
-    command->add_flag("--dest-tls-verify{true}", options->dest_tls_verify,
+    command->add_flag("--dest-tls-verify", options->dest_tls_verify,
                       "Verify the destination registry's TLS certificate (default true); false also allows plain HTTP")
         ->group("TLS");
     command->add_option("--src-cert-dir", options->src_cert_dir,
@@ -258,7 +279,10 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
                       "checked again and the manifests are written again, which repairs a destination that "
                       "lost blobs");
     command->add_option("--digestfile", options->digestfile, "Write the destination manifest digest to FILE")
-        ->type_name("FILE");
+        ->type_name("FILE")
+        ->check(CLI::Validator(
+            [](std::string& text) { return text.empty() ? std::string("name a file, not an empty string") : std::string(); },
+            ""));
     command->add_option("--format", options->format,
                         "text (default) or json: one JSON object with source, destination, digest, backend, "
                         "platforms, bytes, seconds")

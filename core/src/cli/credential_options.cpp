@@ -57,7 +57,13 @@ void add_side_input(core::SettingMap& input, const SideCredentialOptions& side, 
         warn_about_argv("--" + prefix + "-password", names);
     }
     if (side.password_stdin) {
-        put(input, prefix + "-password", read_secret_from_stdin(), "--" + prefix + "-password-stdin");
+        if (!side.password.empty()) {
+            throw core::UsageError("--" + prefix + "-password and --" + prefix +
+                                   "-password-stdin both give the password: keep one");
+        }
+        const std::string which = prefix == "src" ? "source" : "destination";
+        put(input, prefix + "-password", read_secret_from_stdin("Password for the " + which + " registry: "),
+            "--" + prefix + "-password-stdin");
     }
 
     // Only the password is masked in output: a USER:PASSWORD value without a colon is rejected

@@ -10,7 +10,6 @@
 
 #include <iostream>
 #include <iterator>
-#include <termios.h>
 #include <unistd.h>
 
 namespace ferry::cli {
@@ -54,30 +53,12 @@ std::string normalize_registry(std::string text) {
     }
 }
 
-// Reads a line from the terminal with echo off. Throws UsageError when there is no terminal.
-std::string prompt_secret(const std::string& prompt) {
-    if (isatty(STDIN_FILENO) == 0) {
+std::string read_password(const LoginOptions& options) {
+    const std::string prompt = "Password for " + options.username + "@" + options.registry + ": ";
+    if (!options.password_stdin && isatty(STDIN_FILENO) == 0) {
         throw core::UsageError("no password given: pipe it to --password-stdin (ferry prompts only on a terminal)");
     }
-    std::cerr << prompt << std::flush;
-
-    termios saved{};
-    tcgetattr(STDIN_FILENO, &saved);
-    termios silent = saved;
-    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent);
-    std::string line;
-    std::getline(std::cin, line);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-    std::cerr << "\n";
-    return line;
-}
-
-std::string read_password(const LoginOptions& options) {
-    if (!options.password_stdin) {
-        return prompt_secret("Password for " + options.username + "@" + options.registry + ": ");
-    }
-    return read_secret_from_stdin();
+    return read_secret_from_stdin(prompt);
 }
 
 // Asks each backend in order to check the credentials; the first that can check decides.
@@ -184,7 +165,7 @@ CommandRunner add_login_command(CLI::App& app, const GlobalOptions& global) {
                       "Read the password from standard input; without it ferry prompts on a terminal");
     command->add_option("--backend", options->backends, "Backends that may check the credentials, in order (default " + std::string(default_backends) + ")");
     command->add_option("--store", options->store, "Credential source that stores them (default keyring)");
-    command->add_flag("--tls-verify{true}", options->tls_verify,
+    command->add_flag("--tls-verify", options->tls_verify,
                       "Verify the registry's TLS certificate (default true); false also allows plain HTTP");
     command->add_option("--cert-dir", options->cert_dir, "Directory with CA *.crt and client *.cert/*.key files")
         ->type_name("DIR")->check(CLI::ExistingDirectory.description(""));

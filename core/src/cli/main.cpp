@@ -5,6 +5,8 @@
 #include <ferry/core/errors.hpp>
 #include <ferry/core/log.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -44,8 +46,41 @@ std::string describe_unexpected_arguments(int argc, char** argv) {
     if (!options.empty()) {
         message += "; options given:" + options;
     }
+    // `--src-tls-verify false` leaves "false" as a stray argument: a flag takes its value after '='.
+    for (int i = 2; i < argc; ++i) {
+        const std::string flag = argv[i - 1];
+        const std::string value = argv[i];
+        if ((value == "false" || value == "true") && flag.size() > 11 &&
+            flag.compare(flag.size() - 11, 11, "-tls-verify") == 0) {
+            message += "; write " + flag + "=" + value + ", with '='";
+        }
+    }
     return message + ". Global options such as -v, --log-level and --plugin-dir go before the command: "
                      "`ferry -v copy SRC DST`. Run `ferry COMMAND --help` for a command's options";
+}
+
+// Returns whether argv requests JSON output (`--format json` or `--format=json`). It reads argv
+// itself because parsing failed.
+bool json_requested(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--format=json" || (argument == "--format" && i + 1 < argc && std::string(argv[i + 1]) == "json")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Logs a command-line error and returns the usage exit code. With --format json, standard output
+// gets the error as one JSON object too, as for every other failure of `ferry copy`.
+int report_parse_error(const std::string& message, int argc, char** argv) {
+    ferry::core::log_error(message);
+    if (json_requested(argc, argv)) {
+        const nlohmann::json result = {{"error", ferry::core::Logger::instance().redact(message)},
+                                       {"exit_code", ferry::core::exit_usage}};
+        std::cout << result.dump() << std::endl;
+    }
+    return ferry::core::exit_usage;
 }
 
 } // namespace
@@ -56,8 +91,8 @@ int main(int argc, char** argv) {
                  "ferry"};
     app.require_subcommand(1);
     app.set_version_flag("--version", version_text);
-    app.footer("Exit codes: 0 copied or already up to date, 1 copy failed, 2 usage or input error,\n"
-               "130 interrupted.\nRun `ferry COMMAND --help` for a command's options.");
+    app.footer("Exit codes: 0 success (for copy: copied or already up to date), 1 failed, 2 usage or\n"
+               "input error, 130 interrupted.\nRun `ferry COMMAND --help` for a command's options.");
 
     ferry::cli::GlobalOptions global;
     app.add_option("--plugin-dir", global.plugin_dirs,
@@ -87,14 +122,13 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ExtrasError&) {
-        ferry::core::log_error(describe_unexpected_arguments(argc, argv));
-        return ferry::core::exit_usage;
+        return report_parse_error(describe_unexpected_arguments(argc, argv), argc, argv);
     } catch (const CLI::ParseError& error) {
         if (error.get_exit_code() == 0) {
             return app.exit(error); // --help, --version
         }
-        ferry::core::log_error(std::string(error.what()) + "; run `ferry --help` or `ferry COMMAND --help`");
-        return ferry::core::exit_usage;
+        return report_parse_error(std::string(error.what()) + "; run `ferry --help` or `ferry COMMAND --help`",
+                                  argc, argv);
     }
 
     try {
@@ -105,7 +139,7 @@ int main(int argc, char** argv) {
         }
     } catch (const ferry::core::UsageError& error) {
         ferry::core::log_error(error.what());
-        return ferry::core::exit_usage;
+        return ferry::core::cancellation_requested() ? ferry::core::exit_interrupted : ferry::core::exit_usage;
     } catch (const std::invalid_argument& error) {
         ferry::core::log_error(error.what());
         return ferry::core::exit_usage;

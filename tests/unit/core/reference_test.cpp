@@ -253,6 +253,30 @@ TEST(ParseReference, UppercaseErrorNamesOnlyOffendingComponent) {
     }
 }
 
+TEST(ParseReference, CredentialsInReferenceRejectedUnquoted) {
+    for (const char* text : {"docker://alice:s3cret@registry.example.com/team/app:1",
+                             "alice:pa/ss@registry.example.com/team/app", "alice:p@ss@127.0.0.1:5000/app@sha256:"
+                             "0000000000000000000000000000000000000000000000000000000000000000",
+                             "alice:s3cret@registry.example.com"}) {
+        try {
+            parse_reference(text);
+            FAIL() << "accepted a reference with credentials";
+        } catch (const ReferenceError& error) {
+            const std::string message = error.what();
+            EXPECT_NE(message.find("cannot carry credentials"), std::string::npos) << message;
+            EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+            EXPECT_EQ(message.find("pa/ss"), std::string::npos) << message;
+            EXPECT_EQ(message.find("p@ss"), std::string::npos) << message;
+        }
+    }
+}
+
+TEST(ParseReference, DigestReferenceIsNotTakenForCredentials) {
+    const auto reference = parse_reference("registry.example.com/team/app@sha256:"
+                                           "0000000000000000000000000000000000000000000000000000000000000000");
+    EXPECT_EQ(reference.repository, "team/app");
+}
+
 TEST(ParseReference, UnsupportedTransportErrorNamesSupportedOnes) {
     try {
         parse_reference("docker-archive:/tmp/image.tar");

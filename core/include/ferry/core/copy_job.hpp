@@ -52,7 +52,9 @@ struct CopyReport {
 // copy fails.
 CopyReport run_copy(const PluginHost& host, const CopyOptions& options);
 
-// Throws UsageError unless text is "os/arch" or "os/arch/variant".
-void validate_platform(const std::string& text);
+// Returns "os/arch" or "os/arch/variant" in lowercase, with the architecture names of `uname -m`
+// (x86_64, aarch64, i686) replaced by the OCI ones (amd64, arm64, 386). Throws UsageError for
+// anything else.
+std::string normalize_platform(const std::string& text);
 
 } // namespace ferry::core

@@ -232,13 +232,14 @@ std::string tls_failure_hint(CURLcode code, const std::string& detail) {
     const bool unknown_issuer = detail.find("unable to get local issuer certificate") != std::string::npos ||
                                 detail.find("self-signed certificate") != std::string::npos;
     if (code == CURLE_PEER_FAILED_VERIFICATION && unknown_issuer) {
-        return "; add the registry's CA with --src-cert-dir DIR (or --dest-cert-dir), or use --src-tls-verify=false";
+        return "; add the registry's CA with --src-cert-dir DIR or --dest-cert-dir DIR (ferry login: --cert-dir), "
+               "or turn verification off with --src-tls-verify=false, --dest-tls-verify=false or --tls-verify=false";
     }
     // A plain-HTTP server replies to the ClientHello with an HTTP status line, which OpenSSL
     // reads as a TLS record of an unknown version.
     if (code == CURLE_SSL_CONNECT_ERROR && detail.find("wrong version number") != std::string::npos) {
-        return " (the registry speaks plain HTTP, not HTTPS); use --src-tls-verify=false or "
-               "--dest-tls-verify=false to connect to it over HTTP";
+        return " (the registry speaks plain HTTP, not HTTPS); to connect to it over HTTP, use "
+               "--src-tls-verify=false or --dest-tls-verify=false (ferry login: --tls-verify=false)";
     }
     return {};
 }

@@ -132,7 +132,9 @@ TransferError RegistryClient::unexpected_status(const HttpResponse& response,
     if (response.status == 401) {
         message += authenticator_.has_credential()
                        ? "; the registry rejected the credentials, check them"
-                       : "; the registry needs credentials, pass them with --creds-from";
+                       : "; the registry needs credentials: give them with FERRY_SRC_CREDS / FERRY_DEST_CREDS, "
+                         "--src-username / --dest-username with --*-password-stdin, or a source named in "
+                         "--creds-from";
     } else if (response.status == 403) {
         message += "; the credentials lack permission for this repository";
     } else if (response.status == 413) {
