@@ -60,6 +60,8 @@ class DockerConfigCopy(unittest.TestCase):
         cls.scratch = Path(tempfile.mkdtemp(prefix="docker-config-e2e-", dir=WORK))
         cls.repo = unique_repo("dockercfg/multiarch")
         cls.index_digest = seed(IMAGES / "multiarch", "v1", cls.secure, f"{cls.repo}:v1")
+        cls.public_repo = unique_repo("dockercfg/public")
+        cls.public_digest = seed(IMAGES / "multiarch", "v1", cls.plain, f"{cls.public_repo}:v1")
 
     @classmethod
     def tearDownClass(cls):
@@ -89,6 +91,21 @@ class DockerConfigCopy(unittest.TestCase):
                            docker_ref(self.secure, f"{self.repo}:v1"),
                            docker_ref(self.plain, f"{destination}:v1"), env=env)
         return result, destination
+
+    def copy_public(self, env: dict[str, str]):
+        """Copies the anonymous image within the plain registry with the default --creds-from."""
+        destination = unique_repo("dockercfg/public-copy")
+        result = run_ferry("copy", "--backend", sorted(BACKENDS)[0], "--src-tls-verify=false",
+                           "--dest-tls-verify=false", "--format", "json",
+                           docker_ref(self.plain, f"{self.public_repo}:v1"),
+                           docker_ref(self.plain, f"{destination}:v1"), env=env)
+        return result, destination
+
+    def add_helper(self, home: Path, name: str, script: str) -> dict[str, str]:
+        """Writes docker-credential-NAME into HOME/bin; returns extra env that puts it on PATH."""
+        helper = home / "bin" / f"docker-credential-{name}"
+        write_private(helper, "#!/bin/sh\n" + script).chmod(0o700)
+        return {"PATH": f"{home / 'bin'}:{os.environ['PATH']}"}
 
     def assert_copied(self, result, destination: str) -> None:
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -157,6 +174,61 @@ class DockerConfigCopy(unittest.TestCase):
         result, destination = self.copy(backend, env)
         self.assert_copied(result, destination)
         self.assert_no_secret(result)
+
+    @unittest.skipIf(shutil.which("docker-credential-desktop"), "docker-credential-desktop is installed")
+    def test_missing_creds_store_helper_warns_and_copies(self):
+        home = self.make_home({"credsStore": "desktop"})
+        env = self.env_for(home)
+
+        result, destination = self.copy_public(env)
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(manifest_digest(self.plain, destination, "v1"), self.public_digest)
+        config = home / ".docker" / "config.json"
+        self.assertIn(f"docker-credential-desktop (credsStore in {config}) is not on PATH", result.stderr)
+        self.assertIn("--creds-from input", result.stderr)
+        self.assertEqual(result.stderr.count("docker-credential-desktop (credsStore"), 1, result.stderr)
+        self.assertNotIn(env["PATH"], result.stderr)
+
+    @unittest.skipIf(shutil.which("docker-credential-desktop"), "docker-credential-desktop is installed")
+    def test_missing_creds_store_helper_falls_back_to_auths(self):
+        config = self.secure_auths()
+        config["credsStore"] = "desktop"
+        home = self.make_home(config)
+
+        result, destination = self.copy(sorted(BACKENDS)[0], self.env_for(home))
+
+        self.assert_copied(result, destination)
+        self.assertIn("docker-credential-desktop", result.stderr)
+        self.assert_no_secret(result)
+
+    @unittest.skipUnless(shutil.which("docker-credential-secretservice"),
+                         "docker-credential-secretservice is not installed (golang-docker-credential-helpers)")
+    def test_secretservice_without_session_bus_copies(self):
+        home = self.make_home({"credsStore": "secretservice"})
+        env = self.env_for(home)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env.pop("DISPLAY", None)
+
+        result, destination = self.copy_public(env)
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(manifest_digest(self.plain, destination, "v1"), self.public_digest)
+        self.assertIn("docker-credential-secretservice", result.stderr)
+        self.assertIn("no D-Bus session bus", result.stderr)
+
+    def test_failing_helper_stops_copy_with_advice(self):
+        # The image is public, so only the helper's failure can stop this copy.
+        home = self.make_home({"credsStore": "locked"})
+        env = self.env_for(home, **self.add_helper(home, "locked", "echo 'error: the keyring is locked'\nexit 1\n"))
+
+        result, _ = self.copy_public(env)
+
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("docker-credential-locked", result.stderr)
+        self.assertIn("the keyring is locked", result.stderr)
+        self.assertIn("--creds-from input", result.stderr)
+        self.assertNotIn(env["PATH"], result.stderr)
 
     def test_no_entry_means_anonymous_and_denied(self):
         backend = sorted(BACKENDS)[0]

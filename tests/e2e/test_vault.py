@@ -80,6 +80,23 @@ class VaultCredsWhich(unittest.TestCase):
             token_file.flush()
             self.assert_found_alice(self.which("--vault-token-file", token_file.name))
 
+    def test_token_file_beats_environment_token(self):
+        # The environment token may not read the registry's secret, so only the file's token finds alice.
+        with tempfile.NamedTemporaryFile("w", dir=WORK, suffix=".token") as token_file:
+            token_file.write(TOKEN + "\n")
+            token_file.flush()
+            self.assert_found_alice(self.which("--vault-token-file", token_file.name, VAULT_TOKEN=LIMITED_TOKEN))
+
+    def test_missing_token_file_is_usage_error(self):
+        missing = str(WORK / "no-such-vault-token")
+
+        result = self.which("--vault-token-file", missing, VAULT_TOKEN=TOKEN)
+
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(f"the Vault token file {missing} named by --vault-token-file does not exist", result.stderr)
+        self.assertNotIn("vault login", result.stderr)
+        self.assertEqual(self.vault.requests, [])
+
     def test_approle(self):
         result = self.which("--vault-auth-method", "approle", "--vault-role-id", ROLE_ID, VAULT_SECRET_ID=SECRET_ID)
 

@@ -92,6 +92,7 @@ TEST_F(CredentialHelper, HangingHelperKilledWithGroup) {
     EXPECT_NE(message.find("docker-credential-hangs"), std::string::npos) << message;
     EXPECT_NE(message.find("timed out after 0.5 s for reg.example"), std::string::npos) << message;
     EXPECT_NE(message.find("helper-timeout"), std::string::npos) << message;
+    EXPECT_NE(message.find("--creds-from input"), std::string::npos) << message;
 
     const pid_t leader = std::stoi(testing::read_file(work_.path() / "leader.pid"));
     const pid_t child = std::stoi(testing::read_file(work_.path() / "child.pid"));
@@ -111,6 +112,10 @@ TEST_F(CredentialHelper, NonZeroExitRedactsOutput) {
         << message;
     EXPECT_NE(message.find("store locked"), std::string::npos) << message;
     EXPECT_NE(message.find("stderr: password: <redacted>"), std::string::npos) << message;
+    EXPECT_NE(message.find("; fix the helper, remove " + std::string(configured_by) +
+                           ", or use --creds-from input"),
+              std::string::npos)
+        << message;
     EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
     EXPECT_EQ(message.find("hunter3"), std::string::npos) << message;
 }
@@ -177,11 +182,65 @@ TEST_F(CredentialHelper, ErrorCachedAndRepeated) {
     EXPECT_EQ(count_lines("runs"), 1u);
 }
 
-TEST_F(CredentialHelper, MissingHelperIsError) {
+TEST_F(CredentialHelper, MissingHelperWarnsAndFindsNothing) {
     CredentialHelperClient helpers = client();
-    const std::string message = error_of(helpers, "absent", "reg.example");
-    EXPECT_NE(message.find("docker-credential-absent"), std::string::npos) << message;
-    EXPECT_NE(message.find("was not found in PATH (" + bin_.str() + ")"), std::string::npos) << message;
+
+    EXPECT_FALSE(helpers.get("absent", "reg.example", configured_by).has_value());
+
+    const auto warnings = host_.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 1u);
+    const std::string& warning = warnings.front();
+    EXPECT_NE(warning.find("credential helper docker-credential-absent (" + std::string(configured_by) +
+                           ") is not on PATH"),
+              std::string::npos)
+        << warning;
+    EXPECT_NE(warning.find("install docker-credential-absent, remove " + std::string(configured_by) +
+                           ", or use --creds-from input"),
+              std::string::npos)
+        << warning;
+    EXPECT_EQ(warning.find(bin_.str()), std::string::npos) << "the PATH value leaked into: " << warning;
+}
+
+TEST_F(CredentialHelper, MissingHelperWarnsOncePerEntry) {
+    CredentialHelperClient helpers = client();
+
+    EXPECT_FALSE(helpers.get("absent", "reg.example", configured_by).has_value());
+    EXPECT_FALSE(helpers.get("absent", "other.example", configured_by).has_value());
+    EXPECT_FALSE(helpers.get("absent", "third.example", "credsStore in /etc/other.json").has_value());
+
+    const auto warnings = host_.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_NE(warnings[0].find(configured_by), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[1].find("/etc/other.json"), std::string::npos) << warnings[1];
+}
+
+TEST_F(CredentialHelper, NoSessionBusWarnsAndFindsNothing) {
+    // What docker-credential-secretservice 0.6.4 prints, on stdout, without $DISPLAY and a
+    // session bus address.
+    add_helper("nobus", "echo 'Cannot autolaunch D-Bus without X11 $DISPLAY'\nexit 1\n");
+    CredentialHelperClient helpers = client();
+
+    EXPECT_FALSE(helpers.get("nobus", "reg.example", configured_by).has_value());
+
+    const auto warnings = host_.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 1u);
+    const std::string& warning = warnings.front();
+    EXPECT_NE(warning.find("docker-credential-nobus"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("no D-Bus session bus"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("Cannot autolaunch D-Bus"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("--creds-from input"), std::string::npos) << warning;
+}
+
+TEST_F(CredentialHelper, UnreachableBusAddressIsError) {
+    // A set but dead session bus address may hide an unlocked keyring of another session, so
+    // it stays an error.
+    add_helper("deadbus", "echo 'Could not connect: No such file or directory'\nexit 1\n");
+    CredentialHelperClient helpers = client();
+
+    const std::string message = error_of(helpers, "deadbus", "reg.example");
+    EXPECT_NE(message.find("failed for reg.example with exit status 1: Could not connect"), std::string::npos)
+        << message;
+    EXPECT_TRUE(host_.messages(FERRY_LOG_WARNING).empty());
 }
 
 TEST_F(CredentialHelper, KilledBySignalIsError) {
@@ -189,6 +248,7 @@ TEST_F(CredentialHelper, KilledBySignalIsError) {
     CredentialHelperClient helpers = client();
     const std::string message = error_of(helpers, "crashes", "reg.example");
     EXPECT_NE(message.find("was killed by signal 11"), std::string::npos) << message;
+    EXPECT_NE(message.find("--creds-from input"), std::string::npos) << message;
 }
 
 TEST_F(CredentialHelper, CancelledHostStopsHelper) {

@@ -331,12 +331,48 @@ TEST_F(DockerConfigLookup, CredsStoreWithoutAnswerFallsToAuths) {
     EXPECT_EQ(lookup("reg.example")->username, "inline-user");
 }
 
-TEST_F(DockerConfigLookup, MissingCredsStoreHelperIsError) {
+TEST_F(DockerConfigLookup, MissingCredsStoreHelperFallsToAuths) {
+    write_file(docker_config(), R"({"credsStore": "desktop", "auths": {"reg.example": )" +
+                                    auth_entry("inline-user", "i") + "}}");
+
+    EXPECT_EQ(lookup("reg.example")->username, "inline-user");
+
+    const auto warnings = host_.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("docker-credential-desktop (credsStore in " + docker_config() + ") is not on PATH"),
+              std::string::npos)
+        << warnings[0];
+}
+
+TEST_F(DockerConfigLookup, MissingCredsStoreHelperMeansNotFound) {
     write_file(docker_config(), R"({"credsStore": "desktop", "auths": {"reg.example": {}}})");
+
+    EXPECT_FALSE(lookup("reg.example").has_value());
+    EXPECT_EQ(host_.messages(FERRY_LOG_WARNING).size(), 1u);
+}
+
+TEST_F(DockerConfigLookup, MissingCredHelperMovesToNextFile) {
+    write_file(runtime_auth(), R"({"credHelpers": {"reg.example": "ecr-login"}})");
+    write_file(docker_config(), auths_file(R"("reg.example": )" + auth_entry("later-user", "l")));
+
+    EXPECT_EQ(lookup("reg.example")->username, "later-user");
+
+    const auto warnings = host_.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("docker-credential-ecr-login (credHelpers[\"reg.example\"] in " + runtime_auth() + ")"),
+              std::string::npos)
+        << warnings[0];
+}
+
+TEST_F(DockerConfigLookup, FailingCredsStoreHelperIsError) {
+    add_helper("locked", "echo 'error: keyring is locked'\nexit 1\n");
+    write_file(docker_config(), R"({"credsStore": "locked", "auths": {"reg.example": {}}})");
+
     const std::string message = lookup_error("reg.example");
-    EXPECT_NE(message.find("docker-credential-desktop (credsStore in " + docker_config() + ")"), std::string::npos)
+    EXPECT_NE(message.find("docker-credential-locked (credsStore in " + docker_config() + ") failed for reg.example"),
+              std::string::npos)
         << message;
-    EXPECT_NE(message.find("was not found in PATH"), std::string::npos) << message;
+    EXPECT_NE(message.find("--creds-from input"), std::string::npos) << message;
 }
 
 TEST_F(DockerConfigLookup, HelperAskedOnceForBothSides) {

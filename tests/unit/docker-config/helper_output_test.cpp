@@ -62,5 +62,17 @@ TEST(HelperOutput, NotFoundAnswerRecognised) {
     EXPECT_FALSE(is_not_found_output(""));
 }
 
+TEST(HelperOutput, NoSessionBusMessagesRecognised) {
+    EXPECT_TRUE(is_no_session_bus_output("Cannot autolaunch D-Bus without X11 $DISPLAY\n"));
+    EXPECT_TRUE(is_no_session_bus_output("  Cannot spawn a message bus without a machine-id: Unable to load\n"));
+}
+
+TEST(HelperOutput, OtherFailuresNotNoSessionBus) {
+    EXPECT_FALSE(is_no_session_bus_output(""));
+    EXPECT_FALSE(is_no_session_bus_output("Could not connect: No such file or directory\n"));
+    EXPECT_FALSE(is_no_session_bus_output("credentials not found in native keychain"));
+    EXPECT_FALSE(is_no_session_bus_output("error: Cannot autolaunch D-Bus without X11 $DISPLAY"));
+}
+
 } // namespace
 } // namespace ferry::docker_config

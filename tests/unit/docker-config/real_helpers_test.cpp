@@ -129,6 +129,29 @@ std::optional<sdk::Credential> lookup(DockerConfigSource& source, const std::str
     return source.lookup(query);
 }
 
+TEST(RealCredentialHelper, SecretServiceWithoutSessionBus) {
+    if (auto missing = first_missing({"docker-credential-secretservice"})) {
+        GTEST_SKIP() << *missing << " is not installed (package golang-docker-credential-helpers)";
+    }
+    TempDir root;
+    testing::write_file(root.path() / "home" / ".docker" / "config.json",
+                        R"({"credsStore": "secretservice", "auths": {"reg.example": {}}})");
+    // A headless session: no bus address, no $DISPLAY, and no bus socket in XDG_RUNTIME_DIR,
+    // which GLib tries when the address is unset.
+    EnvironmentOverride no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
+    EnvironmentOverride no_display("DISPLAY", std::nullopt);
+    EnvironmentOverride runtime_dir("XDG_RUNTIME_DIR", root.str("home/run"));
+    RecordingHost host;
+
+    auto source = source_for(host, root.str("home"));
+
+    EXPECT_FALSE(lookup(*source, "reg.example").has_value());
+    const auto warnings = host.messages(FERRY_LOG_WARNING);
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("docker-credential-secretservice"), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find("no D-Bus session bus"), std::string::npos) << warnings[0];
+}
+
 TEST(RealCredentialHelper, SecretServiceRoundTrip) {
     if (auto missing = first_missing({"dbus-daemon", "gnome-keyring-daemon", "docker-credential-secretservice"})) {
         GTEST_SKIP() << *missing << " is not installed (packages dbus-daemon, gnome-keyring, "

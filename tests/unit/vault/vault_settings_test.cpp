@@ -42,6 +42,7 @@ TEST(VaultSettings, Defaults) {
     EXPECT_EQ(resolved.address, "https://v:8200");
     EXPECT_EQ(resolved.auth_method, AuthMethod::Token);
     EXPECT_EQ(resolved.token_file, "/home/ci/.vault-token");
+    EXPECT_FALSE(resolved.token_file_explicit);
     EXPECT_EQ(resolved.path_template, "secret/data/ferry/registries/{registry}");
     EXPECT_EQ(resolved.username_field, "username");
     EXPECT_EQ(resolved.password_field, "password");
@@ -49,6 +50,22 @@ TEST(VaultSettings, Defaults) {
     EXPECT_EQ(resolved.jwt_mount, "jwt");
     EXPECT_EQ(resolved.oidc_audience, "");
     EXPECT_EQ(resolved.timeout, std::chrono::seconds(30));
+}
+
+TEST(VaultSettings, TokenFileSettingIsExplicit) {
+    const auto resolved = resolve_settings(settings_of({{"token-file", "/run/secrets/vault-token"}}),
+                                           environment_of({{"VAULT_ADDR", "https://v:8200"},
+                                                           {"HOME", "/home/ci"}}));
+    EXPECT_EQ(resolved.token_file, "/run/secrets/vault-token");
+    EXPECT_TRUE(resolved.token_file_explicit);
+}
+
+TEST(VaultSettings, EmptyTokenFileMeansDefault) {
+    const auto resolved = resolve_settings(settings_of({{"token-file", ""}}),
+                                           environment_of({{"VAULT_ADDR", "https://v:8200"},
+                                                           {"HOME", "/home/ci"}}));
+    EXPECT_EQ(resolved.token_file, "/home/ci/.vault-token");
+    EXPECT_FALSE(resolved.token_file_explicit);
 }
 
 TEST(VaultSettings, SettingWinsOverEnvironment) {

@@ -129,6 +129,42 @@ TEST_F(VaultSourceTest, TokenFromFile) {
     expect_alice(make_source({{"token-file", file}}, {}).lookup(query_for(kRegistry)));
 }
 
+TEST_F(VaultSourceTest, TokenFileBeatsEnvironmentToken) {
+    // The environment token may not read the registry's secret, so only the file's token
+    // returns alice.
+    const std::string file = temp_.write("token", std::string(kToken) + "\n");
+
+    auto source = make_source({{"token-file", file}}, {{"VAULT_TOKEN", kLimitedToken}});
+
+    expect_alice(source.lookup(query_for(kRegistry)));
+    const std::string log = recorder_.log_text();
+    EXPECT_NE(log.find("VAULT_TOKEN is ignored"), std::string::npos) << log;
+    EXPECT_EQ(log.find(kLimitedToken), std::string::npos) << log;
+    EXPECT_EQ(log.find(kToken), std::string::npos) << log;
+}
+
+TEST_F(VaultSourceTest, MissingTokenFileNamedExplicitly) {
+    const std::string missing = temp_.path() + "/no-such-token";
+
+    const auto error = lookup_error(make_source({{"token-file", missing}}, {{"VAULT_TOKEN", kToken}}));
+
+    EXPECT_EQ(error.status(), FERRY_ERROR_INVALID_INPUT);
+    const std::string message = error.what();
+    EXPECT_NE(message.find("the Vault token file " + missing + " named by --vault-token-file does not exist"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("vault login"), std::string::npos) << message;
+    EXPECT_EQ(message.find(kToken), std::string::npos) << message;
+}
+
+TEST_F(VaultSourceTest, EnvironmentTokenBeatsDefaultTokenFile) {
+    temp_.write(".vault-token", kLimitedToken);
+
+    auto source = make_source({}, {{"HOME", temp_.path()}, {"VAULT_TOKEN", kToken}});
+
+    expect_alice(source.lookup(query_for(kRegistry)));
+}
+
 TEST_F(VaultSourceTest, DefaultTokenFileInHome) {
     temp_.write(".vault-token", kToken);
 

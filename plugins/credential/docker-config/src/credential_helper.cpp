@@ -39,6 +39,13 @@ std::string describe_failure(const ProcessOutcome& outcome) {
     return text;
 }
 
+// Returns the advice appended to a helper failure. It offers --creds-from input because a copy
+// may need no stored credentials at all.
+std::string failure_advice(const std::string& configured_by) {
+    return "; fix the helper, remove " + configured_by +
+           ", or use --creds-from input to skip Docker's credential files";
+}
+
 } // namespace
 
 std::optional<std::string> find_program_on_path(std::string_view program, std::string_view path_variable) {
@@ -103,8 +110,10 @@ CredentialHelperClient::Outcome CredentialHelperClient::run(const std::string& n
 
     const std::optional<std::string> path = find_program_on_path(program, path_variable_);
     if (!path) {
-        result.error = subject + " was not found in PATH (" + path_variable_ + "); install " + program +
-                       " or remove the " + configured_by;
+        warn_unusable(program, configured_by,
+                      subject + " is not on PATH. Looking for " +
+                          std::string(registry) + " credentials without it; install " + program + ", remove " +
+                          configured_by + ", or use --creds-from input to skip Docker's credential files");
         return result;
     }
 
@@ -120,7 +129,7 @@ CredentialHelperClient::Outcome CredentialHelperClient::run(const std::string& n
     try {
         outcome = run_process(request);
     } catch (const sdk::Error& error) {
-        result.error = subject + target + ": " + error.what();
+        result.error = subject + target + ": " + error.what() + failure_advice(configured_by);
         return result;
     }
 
@@ -129,16 +138,17 @@ CredentialHelperClient::Outcome CredentialHelperClient::run(const std::string& n
         throw sdk::Error(FERRY_ERROR_CANCELLED, subject + " was stopped because ferry was interrupted");
     case ProcessOutcome::Ending::timed_out:
         result.error = subject + " timed out after " + format_seconds(timeout_) + target +
-                       " and was killed with its process group; check that it runs without a prompt, or "
-                       "raise the docker-config setting helper-timeout";
+                       " and was killed with its process group; check that it runs without a prompt, "
+                       "raise the docker-config setting helper-timeout, remove " +
+                       configured_by + ", or use --creds-from input to skip Docker's credential files";
         return result;
     case ProcessOutcome::Ending::output_too_large:
         result.error = subject + " printed more than " + std::to_string(request.max_stdout / 1024) +
-                       " KiB" + target + " and was killed with its process group";
+                       " KiB" + target + " and was killed with its process group" + failure_advice(configured_by);
         return result;
     case ProcessOutcome::Ending::signalled:
         result.error = subject + " was killed by signal " + std::to_string(outcome.signal_number) + " (" +
-                       ::strsignal(outcome.signal_number) + ")" + target;
+                       ::strsignal(outcome.signal_number) + ")" + target + failure_advice(configured_by);
         return result;
     case ProcessOutcome::Ending::exited:
         break;
@@ -149,14 +159,24 @@ CredentialHelperClient::Outcome CredentialHelperClient::run(const std::string& n
             host_.debug(subject + " has no credentials for " + server_url);
             return result;
         }
-        result.error = subject + " failed" + target + " with " + describe_failure(outcome);
+        if (is_no_session_bus_output(outcome.stdout_text.reveal()) || is_no_session_bus_output(outcome.stderr_text)) {
+            warn_unusable(program, configured_by,
+                          subject + " cannot reach a keyring because this session has no D-Bus session bus (" +
+                              describe_failure(outcome) + "). Looking for " + std::string(registry) +
+                              " credentials without it; run ferry in a session with an unlocked keyring, remove " +
+                              configured_by + ", or use --creds-from input to skip Docker's credential files");
+            return result;
+        }
+        result.error = subject + " failed" + target + " with " + describe_failure(outcome) +
+                       failure_advice(configured_by);
         return result;
     }
 
     try {
         result.credential = parse_helper_output(outcome.stdout_text.reveal());
     } catch (const HelperOutputError& error) {
-        result.error = subject + " printed invalid output" + target + ": " + error.what();
+        result.error = subject + " printed invalid output" + target + ": " + error.what() +
+                       failure_advice(configured_by);
         return result;
     }
     if (is_empty_credential(*result.credential)) {
@@ -164,6 +184,17 @@ CredentialHelperClient::Outcome CredentialHelperClient::run(const std::string& n
         result.credential.reset();
     }
     return result;
+}
+
+// Logs the first report of an unusable helper as a warning, because the user may expect its
+// credentials. Later reports for other registries go to the debug level.
+void CredentialHelperClient::warn_unusable(const std::string& program, const std::string& configured_by,
+                                           const std::string& message) {
+    if (warned_unusable_.insert(program + '\n' + configured_by).second) {
+        host_.warning(message);
+    } else {
+        host_.debug(message);
+    }
 }
 
 } // namespace ferry::docker_config

@@ -32,6 +32,14 @@ bool is_not_found_output(std::string_view stdout_text) {
     return trim(stdout_text) == credentials_not_found_message;
 }
 
+bool is_no_session_bus_output(std::string_view text) {
+    // The two messages of GLib's gdbusaddress.c (GLib 2.74 in Debian 12) for a missing session
+    // bus address: without $DISPLAY, and without a machine ID for dbus-launch.
+    const std::string_view trimmed = trim(text);
+    return trimmed.rfind("Cannot autolaunch D-Bus without X11 $DISPLAY", 0) == 0 ||
+           trimmed.rfind("Cannot spawn a message bus without a machine-id", 0) == 0;
+}
+
 sdk::Credential parse_helper_output(std::string_view text) {
     SecretJson output;
     try {

@@ -25,6 +25,11 @@ public:
 // True when stdout, with surrounding whitespace removed, is credentials_not_found_message.
 bool is_not_found_output(std::string_view stdout_text);
 
+// True when the output is GLib's report that no D-Bus session bus address is set and none could
+// be started, as docker-credential-secretservice prints in a session without a desktop
+// ("Cannot autolaunch D-Bus without X11 $DISPLAY"). No keyring is reachable then.
+bool is_no_session_bus_output(std::string_view text);
+
 // Parses the output into a credential: Username and Secret, or, when Username is "<token>",
 // Secret as the identity token. Absent fields count as empty, so output with both empty
 // yields an empty credential (docker-credential-pass 0.6.4 prints that for unknown servers).

@@ -68,8 +68,25 @@ sdk::Secret to_json_body(nlohmann::json body) {
     return text;
 }
 
-sdk::Secret token_from_environment_or_file(const VaultSettings& settings,
-                                           const Environment& environment) {
+// Reads the token from VAULT_TOKEN and then ~/.vault-token, as the vault CLI does, but puts a
+// file named by the token-file setting first. An explicit option must beat the environment,
+// and the GitHub Action passes its vault-token input that way.
+sdk::Secret given_token(const VaultSettings& settings, const Environment& environment,
+                        const sdk::Host& host) {
+    if (settings.token_file_explicit) {
+        if (!file_exists(settings.token_file)) {
+            throw sdk::Error(FERRY_ERROR_INVALID_INPUT,
+                             "the Vault token file " + settings.token_file +
+                                 " named by --vault-token-file does not exist; check the path");
+        }
+        if (auto token = environment("VAULT_TOKEN"); token && !token->empty()) {
+            sdk::wipe(*token);
+            host.debug("vault: using the token file " + settings.token_file +
+                       " named by --vault-token-file; VAULT_TOKEN is ignored");
+        }
+        return read_secret_file(settings.token_file, "Vault token");
+    }
+
     if (auto token = environment("VAULT_TOKEN"); token && !token->empty()) {
         return trimmed(std::move(*token));
     }
@@ -77,7 +94,7 @@ sdk::Secret token_from_environment_or_file(const VaultSettings& settings,
         return read_secret_file(settings.token_file, "Vault token");
     }
 
-    std::string message = "no Vault token: set VAULT_TOKEN";
+    std::string message = "no Vault token: set VAULT_TOKEN, or name a token file with --vault-token-file";
     if (!settings.token_file.empty()) {
         message += ", or log in with `vault login`, which writes " + settings.token_file;
     }
@@ -204,7 +221,7 @@ sdk::Secret obtain_token(const VaultSettings& settings, VaultApi& api,
     sdk::Secret token;
     switch (settings.auth_method) {
     case AuthMethod::Token:
-        token = token_from_environment_or_file(settings, environment);
+        token = given_token(settings, environment, host);
         break;
     case AuthMethod::AppRole:
         token = approle_token(settings, api, environment, remember);

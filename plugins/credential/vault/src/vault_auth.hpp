@@ -1,4 +1,4 @@
-// Getting a Vault token: from VAULT_TOKEN or a token file, by AppRole login, or by JWT login
+// Getting a Vault token: from a token file or VAULT_TOKEN, by AppRole login, or by JWT login
 // with the GitHub Actions OIDC token.
 #pragma once
 

@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 16> kKnownKeys = {
 
 // Keys that would put a secret on ferry's command line.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kSecretKeys = {{
-    {"token", "set VAULT_TOKEN or use token-file"},
+    {"token", "use token-file or set VAULT_TOKEN"},
     {"secret-id", "set VAULT_SECRET_ID or use secret-id-file"},
     {"jwt", "use auth-method jwt, which fetches the GitHub Actions OIDC token itself"},
 }};
@@ -123,8 +123,9 @@ VaultSettings resolve_settings(const sdk::Settings& settings, const Environment&
     result.ca_path = setting_or_env(settings, "capath", environment, "VAULT_CAPATH");
     result.auth_method = parse_auth_method(settings.get_or("auth-method", "token"));
 
-    if (auto file = settings.get("token-file")) {
+    if (auto file = settings.get("token-file"); file && !file->empty()) {
         result.token_file = *file;
+        result.token_file_explicit = true;
     } else if (auto home = environment("HOME"); home && !home->empty()) {
         result.token_file = *home + "/.vault-token";
     }

@@ -28,6 +28,8 @@ struct VaultSettings {
     std::string ca_path;
     AuthMethod auth_method = AuthMethod::Token;
     std::string token_file; // "" when HOME is unset and no token-file was given
+    // True when token_file comes from the token-file setting, which then beats VAULT_TOKEN.
+    bool token_file_explicit = false;
     std::string role_id;
     std::string secret_id_file;
     std::string approle_mount = "approle";

@@ -110,7 +110,8 @@ void VaultSource::throw_denied(const std::string& action, const std::string& api
             throw sdk::Error(FERRY_ERROR,
                              "the Vault token was rejected while " + action +
                                  " (HTTP 403 on auth/token/lookup-self); it may be expired or "
-                                 "revoked: log in again or set a fresh VAULT_TOKEN");
+                                 "revoked: log in again, or give a fresh token with --vault-token-file or "
+                                 "VAULT_TOKEN");
         }
     }
     throw sdk::Error(FERRY_ERROR, "permission denied while " + action + " (HTTP 403 on " +
