@@ -1,4 +1,5 @@
-// HttpClient against a loopback server: how TLS failures are classified and explained.
+// HttpClient against a loopback server: how TLS failures are classified and explained, how
+// bodies beyond the buffer limit are cut, and cleanup requests after a cancellation.
 #include "http_client.hpp"
 #include "loopback_server.hpp"
 
@@ -49,6 +50,36 @@ TEST(HttpClientTls, PlainHttpServerStillReachableOverHttp) {
     const auto response = client.perform(http);
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body, "ok");
+}
+
+TEST(HttpClientBody, BodyBeyondLimitCutWithoutError) {
+    const std::string body(5 * 1024 * 1024, 'x');
+    LoopbackServer server([&body](const ReceivedRequest&) { return LoopbackServer::response(200, {}, body); });
+    const ferry::sdk::Host host{nullptr};
+    HttpClient client(TlsConfig::load(false, ""), TransferSettings{}, host);
+    HttpRequest request;
+    request.url = server.url() + "/v2/repo/manifests/huge";
+    request.max_buffered_body = 1000;
+
+    const auto response = client.perform(request);
+
+    EXPECT_EQ(response.status, 200);
+    EXPECT_TRUE(response.body_truncated);
+    EXPECT_EQ(response.body.size(), 1000u);
+}
+
+TEST(HttpClientBody, BodyWithinLimitKeptWhole) {
+    LoopbackServer server([](const ReceivedRequest&) { return LoopbackServer::response(200, {}, "manifest"); });
+    const ferry::sdk::Host host{nullptr};
+    HttpClient client(TlsConfig::load(false, ""), TransferSettings{}, host);
+    HttpRequest request;
+    request.url = server.url() + "/v2/repo/manifests/small";
+    request.max_buffered_body = 8;
+
+    const auto response = client.perform(request);
+
+    EXPECT_FALSE(response.body_truncated);
+    EXPECT_EQ(response.body, "manifest");
 }
 
 // A host whose copy was interrupted (Ctrl-C).

@@ -109,10 +109,13 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     const std::size_t room = exchange->request->max_buffered_body > response.body.size()
                                  ? exchange->request->max_buffered_body - response.body.size()
                                  : 0;
-    if (length > room) {
-        response.body_truncated = true;
-    }
     response.body.append(data, std::min(length, room));
+    if (length > room) {
+        // The rest is not read: a registry that streams a huge or endless body cannot keep the
+        // request busy. perform() returns the response with what fits.
+        response.body_truncated = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
     return length;
 }
 
@@ -450,12 +453,14 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (exchange.error) {
         std::rethrow_exception(exchange.error);
     }
+    // on_body stopped a body beyond max_buffered_body: the response itself is complete enough.
+    const bool cut_short = code == CURLE_WRITE_ERROR && response.body_truncated && !exchange.error;
     if (exchange.stalled) {
         throw TransferError(Failure{Failure::Kind::timeout, 0, true, std::nullopt},
                             "no data moved for " + std::to_string(settings_.stall_seconds) +
                                 " s (stall-timeout)");
     }
-    if (code != CURLE_OK) {
+    if (code != CURLE_OK && !cut_short) {
         Failure failure;
         failure.kind = classify(code);
         std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
