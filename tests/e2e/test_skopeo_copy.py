@@ -2,8 +2,9 @@
 127.0.0.1 and the real skopeo, driven through `ferry copy --backend skopeo`.
 
 Besides digests, the tests check what must not happen: a password on any process's command
-line or in ferry's output, and an auth file or private directory left in TMPDIR after success,
-failure or SIGTERM. Fake skopeo wrappers (shell scripts passed as skopeo.skopeo-path) slow
+line or in ferry's output, an auth file or private directory left in TMPDIR after success,
+failure or SIGTERM, a password in any file after SIGKILL, a skopeo that outlives a killed ferry,
+and tags lost by parallel copies into one OCI layout. Fake skopeo wrappers (shell scripts passed as skopeo.skopeo-path) slow
 skopeo down where a test needs it running, or pose as skopeo 1.4.1.
 """
 
@@ -19,10 +20,13 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ferrytest import (IMAGES, WORK, clean_env, cmdlines_containing, docker_ref, plain_registry,
                        poll_until, run_ferry, secure_registry, start_ferry, unique_repo)
+from fault_proxy import Bandwidth, FaultProxy
 from registry import Registry, count_requests, get_manifest, manifest_digest, seed
 
 SKOPEO = shutil.which("skopeo")
@@ -324,6 +328,150 @@ done
         self.assert_empty(tmpdir)
         sleeper = int(child_pid.read_text())
         poll_until(lambda: process_gone(sleeper), timeout=10, message=f"skopeo's child {sleeper} to exit")
+
+
+@unittest.skipUnless(skopeo_backend_available(), "skopeo or the skopeo backend is not available")
+class SkopeoKilledFerry(unittest.TestCase):
+    """SIGKILL to ferry mid-copy, which no handler can catch and no cleanup code follows."""
+
+    PASSWORD = "pa:ss word"
+    # 2 MB of multiarch layers at 32 KiB/s take about a minute, so the copy is still pushing when
+    # ferry is killed a few seconds in, and a skopeo that survived could not finish in the poll.
+    UPLOAD_BYTES_PER_SECOND = 32 * 1024
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = Path(tempfile.mkdtemp(prefix="skopeo-kill-", dir=WORK))
+        cls.registry = Registry(cls.scratch / "registry", users={"alice": cls.PASSWORD})
+        cls.registry.start()
+        cls.basic_auth = base64.b64encode(f"alice:{cls.PASSWORD}".encode()).decode()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.registry.stop()
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def test_sigkill_leaves_no_skopeo_and_no_password(self):
+        tmpdir = Path(tempfile.mkdtemp(prefix="tmpdir-", dir=self.scratch))
+        destination = unique_repo("skopeo/killed")
+        with FaultProxy(self.registry.url,
+                        rules=[Bandwidth(bytes_per_second=self.UPLOAD_BYTES_PER_SECOND, direction="up")]) as proxy:
+            process = start_ferry("copy", "--backend", "skopeo", "--creds-from", "input", "--dest-tls-verify=false",
+                                  f"oci:{IMAGES / 'multiarch'}:v1", f"docker://{proxy.host}/{destination}:v1",
+                                  env=clean_env(TMPDIR=str(tmpdir), FERRY_DEST_CREDS=f"alice:{self.PASSWORD}"))
+            try:
+                # The copy has begun once skopeo copy runs and the proxy has seen a blob upload start.
+                copies = poll_until(lambda: skopeo_copies_of(destination), timeout=60,
+                                    message="skopeo copy to start")
+                poll_until(lambda: proxy.bytes_up > 0, timeout=60, message="the upload to start")
+                command_lines = [command_line for _, command_line in copies]
+                files_while_copying = files_containing(tmpdir, [self.PASSWORD, self.basic_auth])
+                os.kill(process.pid, signal.SIGKILL)
+                finish(process, timeout=30)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            skopeo_pids = [pid for pid, _ in copies]
+            poll_until(lambda: all(process_gone(pid) for pid in skopeo_pids) and not skopeo_copies_of(destination),
+                       timeout=10, message=f"skopeo {skopeo_pids} to exit after ferry was killed")
+
+        self.assertEqual(process.returncode, -signal.SIGKILL)
+        self.assertEqual(files_while_copying, [])
+        self.assertEqual(files_containing(tmpdir, [self.PASSWORD, self.basic_auth]), [])
+        for command_line in command_lines:
+            self.assertNotIn(self.PASSWORD, command_line)
+            self.assertNotIn(self.basic_auth, command_line)
+            self.assertRegex(command_line, r"--dest-authfile /dev/fd/\d+ ")
+        with self.assertRaises(urllib.error.HTTPError) as missing:
+            get_manifest(self.registry, destination, "v1")
+        self.assertEqual(missing.exception.code, 404, "the killed copy must not have pushed its manifest")
+
+
+@unittest.skipUnless(skopeo_backend_available(), "skopeo or the skopeo backend is not available")
+class SkopeoParallelLayoutCopies(unittest.TestCase):
+    """Copies that run at the same time into one OCI layout, each adding its own tag."""
+
+    COPIES = 6
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = Path(tempfile.mkdtemp(prefix="skopeo-layout-", dir=WORK))
+        cls.plain = plain_registry()
+        cls.prefix = unique_repo("skopeo/parallel")
+        cls.digest = None
+        for number in range(cls.COPIES):
+            cls.digest = seed(IMAGES / "single", "v1", cls.plain, f"{cls.prefix}/r{number}:v1")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def copy_all(self, layout: Path, backends: list[str]) -> list:
+        def copy(number: int):
+            return run_ferry("copy", "--backend", backends[number], "--creds-from", "input",
+                             "--src-tls-verify=false", "--format", "json",
+                             docker_ref(self.plain, f"{self.prefix}/r{number}:v1"), f"oci:{layout}:r{number}",
+                             env=clean_env(TMPDIR=str(self.scratch)))
+
+        with ThreadPoolExecutor(max_workers=self.COPIES) as pool:
+            return list(pool.map(copy, range(self.COPIES)))
+
+    def assert_all_tags(self, layout: Path, results: list) -> None:
+        for number, result in enumerate(results):
+            self.assertEqual(result.returncode, 0, f"copy r{number}: {result.stderr}")
+            self.assertEqual(result.json()["digest"], self.digest)
+        index = json.loads((layout / "index.json").read_text())
+        tags = sorted(entry.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
+                      for entry in index["manifests"])
+        self.assertEqual(tags, [f"r{number}" for number in range(self.COPIES)])
+        for entry in index["manifests"]:
+            self.assertEqual(entry["digest"], self.digest)
+
+    def test_six_skopeo_copies_keep_every_tag(self):
+        layout = self.scratch / "skopeo-only" / "layout"  # missing, so the first copy creates it
+
+        results = self.copy_all(layout, ["skopeo"] * self.COPIES)
+
+        self.assert_all_tags(layout, results)
+
+    def test_skopeo_and_native_copies_keep_every_tag(self):
+        layout = self.scratch / "mixed"
+
+        results = self.copy_all(layout, ["skopeo", "native"] * (self.COPIES // 2))
+
+        self.assert_all_tags(layout, results)
+
+
+def skopeo_copies_of(destination: str) -> list[tuple[int, str]]:
+    """The running `skopeo copy` processes whose arguments name destination, as (pid, command line)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [word.decode(errors="replace") for word in argv]
+        is_skopeo = bool(words) and words[0].endswith("skopeo")
+        if is_skopeo and "copy" in words and any(destination in word for word in words) \
+                and not process_gone(int(proc.name)):
+            found.append((int(proc.name), " ".join(words)))
+    return found
+
+
+def files_containing(directory: Path, needles: list[str]) -> list[str]:
+    """Paths of the files under directory whose bytes contain any of needles."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        try:
+            content = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        except OSError:
+            continue
+        if any(needle.encode() in content for needle in needles):
+            found.append(str(path))
+    return found
 
 
 def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:

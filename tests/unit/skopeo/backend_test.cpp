@@ -7,8 +7,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -191,7 +196,7 @@ TEST_F(SkopeoBackendTest, CopiesEveryPlatformWithSkopeo193) {
     EXPECT_EQ(copy.argv[0], "--policy");
 }
 
-TEST_F(SkopeoBackendTest, AuthFileIsPrivateAndHoldsBasicAuth) {
+TEST_F(SkopeoBackendTest, AuthFileInMemoryWithBasicAuth) {
     make_backend().copy(request_);
 
     const auto copies = calls_of(fake_.calls(), "copy");
@@ -203,9 +208,29 @@ TEST_F(SkopeoBackendTest, AuthFileIsPrivateAndHoldsBasicAuth) {
     EXPECT_EQ(auth["auths"][kRegistry]["auth"], kBasicAuth);
     EXPECT_EQ(auth["auths"].size(), 1u);
 
-    const std::string auth_file = value_after(copies[0], "--src-authfile");
-    const std::string home = environment_value(copies[0], "HOME").value_or("");
-    EXPECT_EQ(auth_file.substr(0, auth_file.rfind('/')), home.substr(0, home.rfind('/')));
+    EXPECT_EQ(value_after(copies[0], "--src-authfile").rfind("/dev/fd/", 0), 0u);
+    const auto inspects = calls_of(fake_.calls(), "inspect");
+    ASSERT_FALSE(inspects.empty());
+    EXPECT_EQ(value_after(inspects[0], "--authfile").rfind("/dev/fd/", 0), 0u);
+    ASSERT_EQ(inspects[0].auth_contents.size(), 1u);
+    EXPECT_EQ(inspects[0].auth_contents[0], copies[0].auth_contents[0]);
+}
+
+TEST_F(SkopeoBackendTest, AuthFileNeverInTemporaryDirectory) {
+    // The fake skopeo lists TMPDIR while it copies, when a private auth file would be there.
+    const std::string listing = (fake_.directory() / "tmpdir-listing").string();
+    const std::string wrapper = (fake_.directory() / "listing-skopeo").string();
+    testing::write_text(wrapper, "#!/bin/sh\nfor a; do [ \"$a\" = copy ] && find '" + tmpdir_.path().string() +
+                                     "' -type f > '" + listing + "'; done\nexec '" + fake_.path() + "' \"$@\"\n");
+    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+    const ferry_setting entries[] = {{"skopeo-path", wrapper.c_str()}};
+    request_.settings = sdk::Settings(entries, 1);
+
+    make_backend().copy(request_);
+
+    const std::string files = testing::read_text(listing);
+    EXPECT_NE(files.find("policy.json"), std::string::npos) << files;
+    EXPECT_EQ(files.find("auth"), std::string::npos) << files;
 }
 
 TEST_F(SkopeoBackendTest, SecretsNeverReachArgvOrEnvironment) {
@@ -458,23 +483,54 @@ TEST_F(SkopeoBackendTest, IdentityTokenGoesIntoAuthFile) {
     EXPECT_EQ(auth["auths"][kRegistry]["auth"], "PHRva2VuPjo="); // base64 of "<token>:"
 }
 
+sdk::Side layout_side(const std::string& path) {
+    sdk::Side side;
+    side.role = FERRY_SIDE_DESTINATION;
+    side.image.transport = FERRY_TRANSPORT_OCI_LAYOUT;
+    side.image.path = path;
+    side.image.layout_ref = "v1";
+    side.image.text = "oci:" + path + ":v1";
+    side.tls_verify = false;
+    return side;
+}
+
 TEST_F(SkopeoBackendTest, OciLayoutSideGetsNoRegistryFlags) {
-    request_.destination = sdk::Side();
-    request_.destination.role = FERRY_SIDE_DESTINATION;
-    request_.destination.image.transport = FERRY_TRANSPORT_OCI_LAYOUT;
-    request_.destination.image.path = "/srv/layouts/app";
-    request_.destination.image.layout_ref = "v1";
-    request_.destination.image.text = "oci:/srv/layouts/app:v1";
-    request_.destination.tls_verify = false;
+    ScratchDirectory layouts("ferry-layouts");
+    const std::string layout = (layouts.path() / "app").string();
+    request_.destination = layout_side(layout);
 
     make_backend().copy(request_);
 
     const auto copies = calls_of(fake_.calls(), "copy");
     ASSERT_EQ(copies.size(), 1u);
-    EXPECT_EQ(copies[0].argv.back(), "oci:/srv/layouts/app:v1");
+    EXPECT_EQ(copies[0].argv.back(), "oci:" + layout + ":v1");
     for (const std::string& argument : copies[0].argv) {
         EXPECT_NE(argument.rfind("--dest-", 0), 0u) << argument;
     }
+}
+
+TEST_F(SkopeoBackendTest, OciDestinationLockedDuringCopy) {
+    ScratchDirectory layouts("ferry-layouts");
+    const std::string layout = (layouts.path() / "new-layout").string();
+    request_.destination = layout_side(layout);
+    // flock(1) on the layout directory fails at once while the backend holds the lock.
+    const std::string result = (fake_.directory() / "lock-state").string();
+    const std::string wrapper = (fake_.directory() / "locking-skopeo").string();
+    testing::write_text(wrapper, "#!/bin/sh\nfor a; do [ \"$a\" = copy ] && { flock -n '" + layout +
+                                     "' true && echo free || echo locked; } > '" + result + "'; done\nexec '" +
+                                     fake_.path() + "' \"$@\"\n");
+    std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+    const ferry_setting entries[] = {{"skopeo-path", wrapper.c_str()}};
+    request_.settings = sdk::Settings(entries, 1);
+
+    make_backend().copy(request_);
+
+    EXPECT_TRUE(std::filesystem::is_directory(layout));
+    EXPECT_EQ(testing::read_text(result), "locked\n");
+    const int fd = ::open(layout.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0) << "the lock outlived the copy";
+    ::close(fd);
 }
 
 TEST_F(SkopeoBackendTest, CertDirReachesSkopeo) {

@@ -42,7 +42,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --digestfile) digestfile=${args[$((i + 1))]} ;;
     --authfile|--src-authfile|--dest-authfile)
       file=${args[$((i + 1))]}
-      stat -c %a "$file" > "$call/auth-mode-$auth_index"
+      stat -L -c %a "$file" > "$call/auth-mode-$auth_index"
       cat "$file" > "$call/auth-content-$auth_index"
       auth_index=$((auth_index + 1)) ;;
   esac

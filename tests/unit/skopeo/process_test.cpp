@@ -1,9 +1,11 @@
 #include "fake_skopeo.hpp"
+#include "memory_file.hpp"
 #include "process.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -91,6 +93,49 @@ TEST(RunProcess, DoesNotLeakInheritableDescriptors) {
 
     ::close(fd);
     EXPECT_EQ(result.out, "closed\n");
+}
+
+TEST(RunProcess, InheritedMemoryFileCanBeReadTwice) {
+    const MemoryFile file = MemoryFile::create("auth.json", "content");
+    ProcessSpec spec = shell("cat " + file.child_path() + "; cat " + file.child_path());
+    spec.inherited_fds = {file.fd()};
+
+    const ProcessResult result = run_process(spec, nullptr);
+
+    EXPECT_TRUE(result.succeeded()) << result.err;
+    EXPECT_EQ(result.out, "contentcontent");
+}
+
+TEST(RunProcess, MemoryFileNotListedIsNotInherited) {
+    const MemoryFile listed = MemoryFile::create("listed", "");
+    const MemoryFile unlisted = MemoryFile::create("unlisted", "");
+    ProcessSpec spec = shell("for fd in " + std::to_string(listed.fd()) + " " + std::to_string(unlisted.fd()) +
+                             "; do test -e /proc/self/fd/$fd && echo open || echo closed; done");
+    spec.inherited_fds = {listed.fd()};
+
+    const ProcessResult result = run_process(spec, nullptr);
+
+    EXPECT_EQ(result.out, "open\nclosed\n");
+}
+
+TEST(RunProcess, SignalMaskAndIgnoredSignalsAreReset) {
+    sigset_t blocked;
+    sigset_t previous_mask;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR1);
+    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &blocked, &previous_mask), 0);
+    struct sigaction ignore = {};
+    struct sigaction previous_action = {};
+    ignore.sa_handler = SIG_IGN;
+    ASSERT_EQ(::sigaction(SIGUSR2, &ignore, &previous_action), 0);
+    ProcessSpec spec;
+    spec.argv = {"/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"};
+
+    const ProcessResult result = run_process(spec, nullptr);
+
+    ::sigaction(SIGUSR2, &previous_action, nullptr);
+    ::pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+    EXPECT_EQ(result.out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
 TEST(RunProcess, RunsInItsOwnProcessGroup) {

@@ -1,9 +1,10 @@
 #include "process.hpp"
 
+#include "child_spawn.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +42,8 @@ struct Pipe {
     FileDescriptor write_end;
 };
 
-// Returns 0 or the errno of pipe2.
+// Returns 0 or an errno value. Both ends are 3 or higher, as spawn_child requires, even when
+// the host closed one of its standard streams.
 int open_pipe(Pipe& pipe) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -49,53 +51,18 @@ int open_pipe(Pipe& pipe) {
     }
     pipe.read_end.reset(fds[0]);
     pipe.write_end.reset(fds[1]);
-    return 0;
-}
 
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-    std::vector<char*> pointers;
-    pointers.reserve(strings.size() + 1);
-    for (const std::string& text : strings) {
-        pointers.push_back(const_cast<char*>(text.c_str()));
+    for (FileDescriptor* end : {&pipe.read_end, &pipe.write_end}) {
+        if (end->get() > STDERR_FILENO) {
+            continue;
+        }
+        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+        if (moved < 0) {
+            return errno;
+        }
+        end->reset(moved);
     }
-    pointers.push_back(nullptr);
-    return pointers;
-}
-
-// Starts the child; returns 0 and sets pid, or an errno value.
-int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attributes);
-
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // Descriptors the host opened without O_CLOEXEC must not leak into skopeo.
-    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-#endif
-
-    // A process group of its own lets a cancellation reach skopeo and anything it started, and
-    // keeps a terminal's Ctrl-C for ferry, which then stops the group itself.
-    sigset_t defaults;
-    sigset_t empty;
-    sigfillset(&defaults);
-    sigemptyset(&empty);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setsigmask(&attributes, &empty);
-    posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-    std::vector<char*> argv = c_strings(spec.argv);
-    std::vector<char*> envp = c_strings(spec.environment);
-    const int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    return error;
+    return 0;
 }
 
 // Reads what is available from fd into out; returns false at end of file or on a hard error.
@@ -152,8 +119,14 @@ ProcessResult run_process(const ProcessSpec& spec, const std::function<bool()>& 
         return result;
     }
 
+    SpawnOptions options;
+    options.argv = spec.argv;
+    options.environment = spec.environment;
+    options.stdout_fd = out_pipe.write_end.get();
+    options.stderr_fd = err_pipe.write_end.get();
+    options.inherited_fds = spec.inherited_fds;
     pid_t pid = -1;
-    result.spawn_error = spawn_child(spec, out_pipe.write_end.get(), err_pipe.write_end.get(), pid);
+    result.spawn_error = spawn_child(options, pid);
     out_pipe.write_end.reset();
     err_pipe.write_end.reset();
     if (result.spawn_error != 0) {

@@ -241,6 +241,13 @@ sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
     outcome.platforms =
         copied_platforms(session, skopeo, source, source_text, manifest, platform, retries);
 
+    // Held from the destination check to the end of the copy, so that the index.json skopeo reads
+    // is still the current one when it writes it back.
+    std::optional<LayoutLock> layout_lock;
+    if (request.destination.image.transport == FERRY_TRANSPORT_OCI_LAYOUT) {
+        layout_lock.emplace(session.lock_layout(request.destination.image.path));
+    }
+
     // "force" skips the check; skopeo then checks each blob and writes the manifests again.
     const bool force = request.settings.get("force") == std::optional<std::string>("true");
     const auto existing = force ? std::nullopt

@@ -32,12 +32,13 @@ public:
 
     // Reads both manifest digests first and returns up_to_date without copying when the
     // destination already has the digest the copy would produce. bytes is always 0: skopeo does
-    // not report how much it transferred.
+    // not report how much it transferred. An oci: destination is locked (LayoutLock) from the
+    // destination check to the end of the copy.
     sdk::CopyOutcome copy(const sdk::CopyRequest& request) override;
 
     std::string resolve_digest(const sdk::Side& side, const sdk::Settings& settings) override;
 
-    // Runs `skopeo login` against the credentials in a private auth file, which skopeo only
+    // Runs `skopeo login` against the credentials in the in-memory auth file, which skopeo only
     // verifies because they are already there (its stdin is /dev/null, so it never prompts).
     void check_credentials(const sdk::Side& side, const sdk::Settings& settings) override;
 

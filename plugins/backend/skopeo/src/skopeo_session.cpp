@@ -58,13 +58,29 @@ SideAccess SkopeoSession::prepare(const sdk::Side& side, const std::string& labe
     }
 
     sdk::Secret content = render_auth_file(side.image.registry, *side.credential);
-    access.auth_file = directory_.write_file(label + "-auth.json", content.reveal());
+    memory_files_.push_back(MemoryFile::create(label + "-auth.json", content.reveal()));
+    access.auth_file = memory_files_.back().child_path();
     for (sdk::Secret& secret : sensitive_strings(*side.credential)) {
         secrets_.push_back(std::move(secret));
     }
     host_.debug(label + " " + side.image.registry + ": " + describe(form) + origin +
-                ", passed in an auth file");
+                ", passed in an in-memory auth file");
     return access;
+}
+
+LayoutLock SkopeoSession::lock_layout(const std::string& directory) const {
+    host_.debug("locking the layout " + directory + " for the copy; waits while another copy writes into it");
+    try {
+        return LayoutLock::acquire(directory, [this] {
+            return host_.cancelled() || (policy_ != nullptr && policy_->deadline_passed());
+        });
+    } catch (const sdk::Error& error) {
+        if (error.status() == FERRY_ERROR_CANCELLED && !host_.cancelled()) {
+            throw sdk::Error(FERRY_ERROR_TRANSIENT, "the deadline for the copy was reached (--deadline) while "
+                                                    "waiting for another copy into " + directory + " to finish");
+        }
+        throw;
+    }
 }
 
 ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std::string>& argv) {
@@ -74,10 +90,16 @@ ProcessResult SkopeoSession::run(const std::string& step, const std::vector<std:
     ProcessSpec spec;
     spec.argv = argv;
     spec.environment = environment_;
+    for (const MemoryFile& file : memory_files_) {
+        spec.inherited_fds.push_back(file.fd());
+    }
     if (policy_ != nullptr && policy_->deadline_passed()) {
         throw sdk::Error(FERRY_ERROR_TRANSIENT,
                          step + ": the deadline for the copy was reached (--deadline) before skopeo started");
     }
+    // PR_SET_PDEATHSIG watches the thread that forks skopeo, which is this one. It stays inside
+    // run_process until skopeo is reaped, so the signal fires only when this thread dies with
+    // ferry, never when some other thread of the host ends.
     ProcessResult result = run_process(
         spec, [this] { return host_.cancelled() || (policy_ != nullptr && policy_->deadline_passed()); });
 

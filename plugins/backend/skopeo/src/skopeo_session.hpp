@@ -1,8 +1,10 @@
-// Everything one backend call needs to run skopeo safely: a private directory for auth files,
-// policy and configuration, the isolated environment, and the secrets to keep out of messages.
+// Everything one backend call needs to run skopeo safely: in-memory auth files, a private directory
+// for policy and configuration, the isolated environment, and the secrets to keep out of messages.
 #pragma once
 
 #include "command_line.hpp"
+#include "layout_lock.hpp"
+#include "memory_file.hpp"
 #include "private_directory.hpp"
 #include "process.hpp"
 
@@ -14,8 +16,10 @@
 
 namespace ferry::skopeo {
 
-// Creates the private directory on construction and removes it, auth files included, on
-// destruction: after success, after an error and after a cancellation alike.
+// Creates the private directory on construction and removes it on destruction: after success,
+// after an error and after a cancellation alike. The in-memory auth files are closed with the
+// session. NOTE: when ferry is killed, the private directory (policy, configuration, no
+// credentials) stays in TMPDIR.
 class SkopeoSession {
 public:
     // policy, when given, reruns skopeo after a transient failure (run_checked) and stops a run
@@ -23,10 +27,21 @@ public:
     explicit SkopeoSession(sdk::Host host, core::RetryPolicy* policy = nullptr);
 
     // Writes the side's auth file when it has credentials and returns how skopeo reaches it.
-    // label ("source", "destination") names the side in logs and file names.
+    // label ("source", "destination") names the side in logs and memfd names. The auth file is a
+    // sealed memfd that skopeo opens as /dev/fd/N, so the credentials never reach a file system
+    // and nothing is left behind even when ferry is killed. skopeo 1.9.3 reads such a path for
+    // copy, inspect and login (which only reads it, because stdin is /dev/null and login cannot
+    // prompt for new credentials).
     SideAccess prepare(const sdk::Side& side, const std::string& label);
 
-    // Runs skopeo and returns its result, whatever the exit status. Throws ferry::sdk::Error:
+    // Takes the exclusive lock on an OCI layout directory, creating the directory first when it is
+    // missing, and waits while another copy holds it. Throws ferry::sdk::Error:
+    // FERRY_ERROR_CANCELLED when the host is cancelled while waiting, FERRY_ERROR_TRANSIENT when
+    // the deadline passes while waiting, FERRY_ERROR when the directory cannot be locked.
+    LayoutLock lock_layout(const std::string& directory) const;
+
+    // Runs skopeo, with every in-memory auth file inherited, and returns its result, whatever the
+    // exit status. Throws ferry::sdk::Error:
     // FERRY_ERROR_CANCELLED when the host was cancelled (skopeo is stopped first),
     // FERRY_ERROR_TRANSIENT when the deadline passed (skopeo is stopped first),
     // FERRY_ERROR_UNSUPPORTED when the executable cannot be started.
@@ -56,6 +71,7 @@ private:
     sdk::Host host_;
     core::RetryPolicy* policy_;
     PrivateDirectory directory_;
+    std::vector<MemoryFile> memory_files_;
     std::vector<std::string> environment_;
     std::vector<sdk::Secret> secrets_;
     std::string policy_file_;
