@@ -1,6 +1,6 @@
 // HttpClient's TLS session cache: a request that must open a new connection (the previous one
 // carried its upload limit) resumes the TLS session of the old connection. The server is
-// `openssl s_server -www`, whose status page says whether the session was reused.
+// `openssl s_server -www`, whose status page reports whether the session was reused.
 #include "http_client.hpp"
 
 #include <gtest/gtest.h>

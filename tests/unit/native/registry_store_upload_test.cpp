@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 namespace ferry::native {
 namespace {
@@ -63,6 +64,7 @@ protected:
         side.image.registry = "127.0.0.1:" + std::to_string(server.port());
         side.image.repository = "repo";
         side.tls_verify = false;
+        side.credential = credential_;
         RegistryStore store(FERRY_SIDE_DESTINATION, side, host_, &policy_, chunk_bytes_);
         store.prepare(http_);
 
@@ -72,6 +74,7 @@ protected:
     }
 
     std::uint64_t chunk_bytes_ = 0; // one PATCH per blob unless a test sets a size
+    std::optional<ferry::sdk::Credential> credential_;
     ferry::sdk::Host host_{nullptr};
     HttpClient http_{TlsConfig::load(false, ""), TransferSettings{}, host_};
     RetryPolicy policy_{3, std::chrono::milliseconds(1), std::chrono::milliseconds(2)};
@@ -227,6 +230,34 @@ TEST_F(StreamedUploadTest, FailedChunkContinuesAtReportedOffsetInChunks) {
               std::to_string(chunk_bytes_) + "-" + std::to_string(2 * chunk_bytes_ - 1));
     EXPECT_TRUE(patches[2].body == data.substr(chunk_bytes_, chunk_bytes_)) << "the resent chunk differs";
     EXPECT_TRUE(patches[3].body == data.substr(2 * chunk_bytes_)) << "the last chunk differs";
+    EXPECT_EQ(requests_with_method(server, "PUT").size(), 1u);
+}
+
+TEST_F(StreamedUploadTest, RejectedTokenBetweenChunksRenewedAndChunkResent) {
+    chunk_bytes_ = 1024 * 1024;
+    credential_ = ferry::sdk::Credential{"ci", ferry::sdk::Secret("pushing"), {}, {}, "input"};
+    const std::string data = blob_bytes(chunk_bytes_ * 2);
+    int patches_seen = 0;
+    LoopbackServer server(scripted_registry([&](const ReceivedRequest& request) {
+        if (request.method == "GET") {
+            return LoopbackServer::response(204, {"Range: 0-" + std::to_string(chunk_bytes_ - 1),
+                                                  std::string("Location: ") + kUploadPath + "?_state=kept"});
+        }
+        if (++patches_seen == 2) {
+            return LoopbackServer::response(401, {"WWW-Authenticate: Basic realm=\"registry\""});
+        }
+        return LoopbackServer::response(202, {std::string("Location: ") + kUploadPath + "?_state=next"});
+    }));
+
+    EXPECT_EQ(write(server, data), BlobWrite::uploaded);
+
+    const auto patches = requests_with_method(server, "PATCH");
+    ASSERT_EQ(patches.size(), 3u);
+    EXPECT_EQ(patches[2].target, std::string(kUploadPath) + "?_state=kept");
+    EXPECT_EQ(patches[2].headers.at("content-range"),
+              std::to_string(chunk_bytes_) + "-" + std::to_string(2 * chunk_bytes_ - 1));
+    EXPECT_TRUE(patches[2].body == data.substr(chunk_bytes_)) << "the resent chunk differs";
+    EXPECT_EQ(patches[2].headers.count("authorization"), 1u) << "the resent chunk carries no credentials";
     EXPECT_EQ(requests_with_method(server, "PUT").size(), 1u);
 }
 

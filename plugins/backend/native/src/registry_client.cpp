@@ -106,13 +106,16 @@ HttpResponse RegistryClient::send(HttpClient& client, HttpRequest request, const
         auto response = follow_redirects(client, request, authorization, operation);
 
         const bool from_registry = same_origin(request.url, base_url_);
-        if (response.status != 401 || attempt > 0 || !replayable || !from_registry) {
+        if (response.status != 401 || attempt > 0 || !from_registry) {
             return response;
         }
         if (!authenticator_.observe_challenge(response)) {
             return response;
         }
         authenticator_.invalidate(scopes);
+        if (!replayable) {
+            return response; // the caller resends the body, and the next request gets a new token
+        }
     }
 }
 

@@ -32,8 +32,9 @@ public:
     // Sends request with authorization for scopes. GET and HEAD follow up to 10 redirects, and
     // the Authorization header goes only to the registry's own origin, never to a redirect
     // target elsewhere (object storage gets a pre-signed URL instead). A 401 on a request whose
-    // body can be sent again renews the token once and repeats the request. Network failures
-    // become TransferError with `operation` in front.
+    // body can be sent again renews the token once and repeats the request. After a 401 on a
+    // streamed body, the token is dropped and the 401 returned, so that the caller's next
+    // attempt gets a new token. Network failures become TransferError with `operation` in front.
     HttpResponse send(HttpClient& client, HttpRequest request, const Scopes& scopes,
                       const std::string& operation);
 

@@ -368,6 +368,13 @@ std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blo
     };
 
     const auto response = client_.send(client, request, scopes_, operation);
+    if (response.status == 401) {
+        // The POST that opened the session was authorized, so the token was revoked or expired
+        // early. The registry checks the token before it reads the body, so the session is
+        // intact, and the retry requests its offset with a new token.
+        throw TransferError(Failure{Failure::Kind::network, 401, true, std::nullopt},
+                            operation + ": the registry rejected the token (HTTP 401); renewing it");
+    }
     if (response.status != 202) {
         throw client_.unexpected_status(response, operation, false);
     }
@@ -379,7 +386,7 @@ std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blo
 }
 
 void RegistryStore::note_broken_chunk(const TransferError& error, std::uint64_t sent, std::uint64_t length) {
-    if (error.failure().kind != Failure::Kind::network) {
+    if (error.failure().kind != Failure::Kind::network || error.failure().http_status != 0) {
         return; // an HTTP status or a timeout, not a connection cut short
     }
     if (const auto smaller = chunking_.record_break(sent, length); smaller > 0) {
