@@ -360,6 +360,13 @@ class NativeCopyImages(unittest.TestCase):
         copied = json.loads(self.assert_same_manifest(source_repo, destination_repo).body)
         self.assertEqual(copied["artifactType"], "application/vnd.ferry.test.report.v1+json")
 
+    def test_platform_on_artifact_warns_and_copies_whole(self):
+        source_repo, digest, destination_repo, result = self.copy_from_secure("artifact", "--platform", "linux/arm64")
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.json()["digest"], digest)
+        self.assertIn("--platform linux/arm64 selects nothing", result.stderr)
+
     def test_platform_copies_one_child(self):
         source_repo, _, destination_repo, result = self.copy_from_secure("multiarch", "--platform", "linux/arm64")
 
