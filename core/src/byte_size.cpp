@@ -35,10 +35,16 @@ double unit_factor(std::string unit) {
 } // namespace
 
 std::uint64_t parse_byte_size(const std::string& text, const std::string& option) {
+    // Digits with at most one '.', so that from_chars reads no sign, exponent, "inf" or "nan".
+    const std::size_t digits_end = text.find_first_not_of("0123456789.");
+    const std::string number_text = text.substr(0, digits_end);
+    if (number_text.empty() || number_text.find('.') != number_text.rfind('.')) {
+        invalid(text, option);
+    }
     double number = 0;
     const auto* end = text.data() + text.size();
-    const auto [position, error] = std::from_chars(text.data(), end, number);
-    if (error != std::errc() || position == text.data() || !(number >= 0)) {
+    const auto [position, error] = std::from_chars(text.data(), text.data() + number_text.size(), number);
+    if (error != std::errc() || position != text.data() + number_text.size()) {
         invalid(text, option);
     }
 

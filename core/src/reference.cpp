@@ -289,21 +289,14 @@ bool looks_like_digest(std::string_view text) {
 } // namespace
 
 ImageReference parse_registry_reference(std::string_view text) {
+    if (may_contain_credentials(text)) {
+        throw ReferenceError("a registry reference cannot carry credentials (USER:PASSWORD@HOST); pass "
+                             "them with FERRY_SRC_CREDS / FERRY_DEST_CREDS or --src-username / "
+                             "--dest-username with --*-password-stdin (the reference is not shown because "
+                             "it may contain a password)");
+    }
     if (text.empty()) {
         throw ReferenceError("empty image reference: write registry.example.com/repo:tag");
-    }
-
-    // After the first '@' comes a digest (ALGORITHM:ENCODED), or in USER:PASSWORD@HOST/... the
-    // host. A ':' before the '@' and no digest after it may be a password, so the message leaves
-    // the reference out.
-    const std::size_t first_at = text.find('@');
-    if (first_at != std::string_view::npos && !looks_like_digest(text.substr(first_at + 1)) &&
-        text.substr(0, first_at).find(':') != std::string_view::npos) {
-        throw ReferenceError("invalid text after '@': expected a digest such as @sha256:<64 hex digits>; "
-                             "a reference cannot carry credentials (USER:PASSWORD@HOST/...), pass them "
-                             "with FERRY_SRC_CREDS / FERRY_DEST_CREDS or --src-username / --dest-username "
-                             "with --*-password-stdin (the reference is not shown because it may contain "
-                             "a password)");
     }
 
     ImageReference reference;
@@ -352,7 +345,35 @@ ImageReference parse_registry_reference(std::string_view text) {
     return reference;
 }
 
+bool may_contain_credentials(std::string_view text) {
+    if (text.starts_with(layout_prefix)) {
+        return false; // a path may contain '@' and ':'
+    }
+    // After the first '@' comes a digest (ALGORITHM:ENCODED), or in USER:PASSWORD@HOST/... the
+    // host. A ':' before the '@' and no digest after it may be the end of a password.
+    const std::size_t first_at = text.find('@');
+    return first_at != std::string_view::npos && !looks_like_digest(text.substr(first_at + 1)) &&
+           text.substr(0, first_at).find(':') != std::string_view::npos;
+}
+
+std::string without_credentials(std::string_view text) {
+    if (!may_contain_credentials(text)) {
+        return std::string(text);
+    }
+    const std::size_t scheme = text.find("://");
+    const std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    return std::string(text.substr(0, start)) + "***" + std::string(text.substr(text.find('@')));
+}
+
 ImageReference parse_reference(std::string_view text) {
+    // Checked first, because every later error quotes the reference.
+    if (may_contain_credentials(text)) {
+        throw ReferenceError("invalid text after '@': expected a digest such as @sha256:<64 hex digits>; "
+                             "a reference cannot carry credentials (USER:PASSWORD@HOST/...), pass them "
+                             "with FERRY_SRC_CREDS / FERRY_DEST_CREDS or --src-username / --dest-username "
+                             "with --*-password-stdin (the reference is not shown because it may contain "
+                             "a password)");
+    }
     if (text.starts_with(docker_prefix)) {
         return parse_registry_reference(text.substr(docker_prefix.size()));
     }

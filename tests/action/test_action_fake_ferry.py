@@ -201,6 +201,21 @@ class FakeFerryTest(unittest.TestCase):
         self.assertTrue(result.success, result.text)
         self.assertNotIn("--force-http1", self.record()["argv"])
 
+    def test_credentials_in_image_rejected_unechoed(self):
+        for key in ("src-image", "dst-image"):
+            with self.subTest(input=key):
+                result = self.run_action(**{key: "docker://bob:Hunter2x@127.0.0.1:9/a:1"})
+
+                self.assertFalse(result.success)
+                self.assertIn(f"the {key} input contains credentials", result.errors()[0])
+                self.assertNotIn("Hunter2x", result.text)
+                self.assertFalse(self.record_file.exists(), "ferry ran despite the credentials in the reference")
+
+    def test_digest_reference_not_taken_for_credentials(self):
+        result = self.run_action(**{"src-image": "docker://127.0.0.1:9/a:1@sha256:" + "0" * 64})
+
+        self.assertTrue(result.success, result.text)
+
     def test_force_true_adds_flag(self):
         result = self.run_action(force="true")
 

@@ -21,7 +21,7 @@ import time
 import unittest
 from pathlib import Path
 
-from fault_proxy import FaultProxy, Reset, Respond, Stall
+from fault_proxy import Bandwidth, FaultProxy, Reset, Respond, Stall
 from ferrytest import IMAGES, SOURCE_DIR, WORK, clean_env, run_ferry, unique_repo
 from registry import Registry, manifest_digest, seed
 
@@ -142,7 +142,7 @@ class BadNetworkTest(unittest.TestCase):
         self.assertEqual(rule.fired, 1)
         self.assertLess(proxy.bytes_up, 1.3 * self.large_layer)
 
-    def test_upload_link_cutting_every_connection_native_sends_each_byte_once(self):
+    def test_upload_cut_per_connection_native_no_resets(self):
         # Chunks of 16 MiB, each on a connection of its own, stay below a 24 MiB cut.
         rule = Reset(every_bytes=24 * MIB, direction="up")
         with FaultProxy(self.destination.url, rules=[rule]) as proxy:
@@ -153,7 +153,7 @@ class BadNetworkTest(unittest.TestCase):
         self.assertLess(proxy.bytes_up, self.large_layer + MIB)
         self.assertGreaterEqual(proxy.connections, self.large_layer // (16 * MIB))
 
-    def test_upload_link_cutting_below_chunk_size_native_halves_chunks(self):
+    def test_upload_cut_below_chunk_native_halves(self):
         rule = Reset(every_bytes=12 * MIB, direction="up")
         with FaultProxy(self.destination.url, rules=[rule]) as proxy:
             result, repository, _ = self.copy("native", self.source.host, proxy.host, "large", "--retry-times", "1")
@@ -162,6 +162,24 @@ class BadNetworkTest(unittest.TestCase):
         self.assertIn("uploading in chunks of 8388608 bytes", result.stderr)
         # The two broken chunks cost at most their own size each; the rest crosses once.
         self.assertLess(proxy.bytes_up, self.large_layer + 2 * 12 * MIB + 2 * MIB)
+
+    def test_upload_cut_below_floor_native_hints(self):
+        rule = Reset(every_bytes=3 * MIB, direction="up")
+        with FaultProxy(self.destination.url, rules=[rule]) as proxy:
+            result, repository, _ = self.copy("native", self.source.host, proxy.host, "large", "--retry-times", "1",
+                                              "--upload-chunk-size", "8MiB")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("set a smaller --upload-chunk-size (such as 1MiB)", result.stderr)
+        self.assert_not_tagged(repository)
+
+    def test_upload_slower_than_timeout_native_names_timeout(self):
+        rule = Bandwidth(bytes_per_second=4 * MIB, direction="up")
+        with FaultProxy(self.destination.url, rules=[rule]) as proxy:
+            result, repository, _ = self.copy("native", self.source.host, proxy.host, "large", "--retry-times", "0",
+                                              "--timeout", "2")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("one request may take at most --timeout 2 s", result.stderr)
+        self.assert_not_tagged(repository)
 
     def test_upload_reset_skopeo_completes(self):
         rule = Reset(after_bytes=10 * MIB, direction="up", method="PATCH|PUT", path=r"/blobs/uploads/", times=1)
@@ -193,6 +211,16 @@ class BadNetworkTest(unittest.TestCase):
                 self.assert_copied(result, repository, self.small_digest)
                 self.assertEqual(rule.fired, 1)
                 self.assertIn("500", result.stderr)
+
+    def test_server_error_on_blob_upload_native_retried(self):
+        # The closing PUT of the large layer and a PATCH of it each fail once with 500.
+        rules = [Respond(status=500, method="PUT", path=r"/blobs/uploads/.*digest=", times=1),
+                 Respond(status=500, method="PATCH", path=r"/blobs/uploads/", times=1)]
+        with FaultProxy(self.destination.url, rules=rules) as proxy:
+            result, repository, _ = self.copy("native", self.source.host, proxy.host, "large")
+        self.assert_copied(result, repository, self.large_digest)
+        self.assertEqual([rule.fired for rule in rules], [1, 1])
+        self.assertLess(proxy.bytes_up, self.large_layer + 40 * MIB)
 
     def test_three_unavailable_in_a_row_retried(self):
         for backend in BACKENDS:

@@ -128,6 +128,14 @@ class SkopeoCopyBetweenRegistries(unittest.TestCase, TemporaryDirectories):
         self.assertEqual(result.json()["digest"], self.index_digest)
         self.assertEqual(count_manifest_puts(self.plain, destination), puts_before)
 
+    def test_native_only_options_warned_about(self):
+        result = self.copy(unique_repo("skopeo/options"), "--upload-chunk-size", "16MiB", "--jobs", "2")
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("--upload-chunk-size applies to the native backend only", result.stderr)
+        self.assertIn("--jobs applies to the native backend only", result.stderr)
+        self.assertNotIn("--force-http1 applies", result.stderr)
+
     def test_platform_copies_one_child(self):
         destination = unique_repo("skopeo/arm64")
         arm64 = index_children(self.secure, self.repo, "v1")[1]

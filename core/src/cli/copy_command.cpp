@@ -8,6 +8,7 @@
 #include <ferry/core/errors.hpp>
 #include <ferry/core/log.hpp>
 #include <ferry/core/progress.hpp>
+#include <ferry/core/reference.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -221,8 +222,8 @@ int run_copy_command(const GlobalOptions& global, const CopyCommandOptions& opti
         if (options.format == "json") {
             bool usage = dynamic_cast<const core::UsageError*>(&error) != nullptr ||
                          dynamic_cast<const std::invalid_argument*>(&error) != nullptr;
-            nlohmann::json result = {{"source", options.source},
-                                     {"destination", options.destination},
+            nlohmann::json result = {{"source", core::without_credentials(options.source)},
+                                     {"destination", core::without_credentials(options.destination)},
                                      {"error", core::Logger::instance().redact(error.what())},
                                      {"exit_code", usage ? core::exit_usage : core::exit_failed}};
             std::cout << result.dump() << std::endl;
@@ -306,8 +307,12 @@ CommandRunner add_copy_command(CLI::App& app, const GlobalOptions& global) {
     command->add_option("--upload-chunk-size", options->upload_chunk_size,
                         "Upload blobs larger than SIZE in requests of SIZE, each on a connection that carried "
                         "at most SIZE, so links that cut long transfers break none; halved after a chunk "
-                        "breaks; 0 sends each blob in one request (native backend, default 32MiB)")
-        ->group("Network")->type_name("SIZE");
+                        "breaks; 0 sends each blob in one request. K, M and G mean KiB, MiB and GiB "
+                        "(native backend, default 32MiB)")
+        ->group("Network")->type_name("SIZE")
+        ->check(CLI::Validator(
+            [](std::string& text) { return text.empty() ? std::string("give a size such as 32MiB, or 0") : std::string(); },
+            ""));
     command->add_flag("--force-http1", options->force_http1,
                       "Use HTTP/1.1 even where the registry offers HTTP/2 (native backend)")
         ->group("Network");

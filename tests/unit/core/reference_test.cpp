@@ -271,6 +271,27 @@ TEST(ParseReference, CredentialsInReferenceRejectedUnquoted) {
     }
 }
 
+TEST(ParseReference, CredentialsBehindUnknownTransportUnquoted) {
+    try {
+        parse_reference("https://alice:hunter2@registry.example.com/team/app:1");
+        FAIL() << "accepted a reference with credentials";
+    } catch (const ReferenceError& error) {
+        EXPECT_EQ(std::string(error.what()).find("hunter2"), std::string::npos) << error.what();
+    }
+}
+
+TEST(WithoutCredentials, PasswordReplaced) {
+    EXPECT_EQ(without_credentials("docker://bob:Hunter2x@127.0.0.1:1/r:t"), "docker://***@127.0.0.1:1/r:t");
+    EXPECT_EQ(without_credentials("bob:pw@registry.example.com/r"), "***@registry.example.com/r");
+}
+
+TEST(WithoutCredentials, OrdinaryReferencesUnchanged) {
+    const std::string digest = "sha256:" + std::string(64, '0');
+    EXPECT_EQ(without_credentials("registry.example.com/r:v1@" + digest), "registry.example.com/r:v1@" + digest);
+    EXPECT_EQ(without_credentials("oci:/tmp/a@b/c:v1"), "oci:/tmp/a@b/c:v1");
+    EXPECT_EQ(without_credentials("alpine"), "alpine");
+}
+
 TEST(ParseReference, DigestReferenceIsNotTakenForCredentials) {
     const auto reference = parse_reference("registry.example.com/team/app@sha256:"
                                            "0000000000000000000000000000000000000000000000000000000000000000");

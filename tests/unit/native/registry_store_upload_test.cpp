@@ -139,7 +139,7 @@ TEST_F(StreamedUploadTest, LostSessionFailsAttemptAndCancels) {
         FAIL() << "expected the lost session to fail the attempt";
     } catch (const TransferError& error) {
         EXPECT_EQ(error.failure().kind, Failure::Kind::network);
-        EXPECT_NE(std::string(error.what()).find("restarting the blob"), std::string::npos) << error.what();
+        EXPECT_NE(std::string(error.what()).find("must start again"), std::string::npos) << error.what();
     }
     EXPECT_EQ(requests_with_method(server, "PATCH").size(), 1u);
     EXPECT_EQ(requests_with_method(server, "PUT").size(), 0u);

@@ -41,6 +41,14 @@ struct ImageReference {
 // Throws ReferenceError.
 ImageReference parse_reference(std::string_view text);
 
+// Returns whether text looks like USER:PASSWORD@HOST/...: a ':' before the first '@' and no
+// digest after it. Layout references (oci:) never do. parse_reference rejects such text.
+bool may_contain_credentials(std::string_view text);
+
+// Returns text with the part before the first '@' (after any "scheme://") replaced by "***"
+// when it may contain credentials, and text unchanged otherwise. For echoing user input.
+std::string without_credentials(std::string_view text);
+
 // Parses the part after "docker://" (or a reference without transport).
 ImageReference parse_registry_reference(std::string_view text);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -466,6 +467,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
         std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
         if (code == CURLE_OPERATION_TIMEDOUT && deadline_passed(settings_)) {
             detail += " (the deadline for the copy was reached, --deadline)";
+        } else if (code == CURLE_OPERATION_TIMEDOUT && settings_.timeout_milliseconds > 0 &&
+                   detail.find("Operation timed out") != std::string::npos) {
+            // libcurl counts only received bytes in this message, so an upload reads as idle.
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(settings_.timeout_milliseconds) / 1000);
+            detail += std::string(" (one request may take at most --timeout ") + seconds +
+                      " s: raise it, or upload in smaller requests with --upload-chunk-size)";
         }
 
         // A TLS verification failure repeats on every attempt, so it is not retried.

@@ -229,7 +229,8 @@ std::optional<std::string> RegistryStore::start_upload(HttpClient& client, const
     request.url = client_.url("/v2/" + repository_ + "/blobs/uploads/");
     const auto response = client_.send(client, request, scopes_, operation);
     if (response.status != 202) {
-        throw client_.unexpected_status(response, operation, false);
+        // Repeating the POST at worst leaves an unused session, which the registry expires.
+        throw client_.unexpected_status(response, operation, true);
     }
     try {
         return resolve_upload_location(request.url, response.header("location"));
@@ -376,7 +377,9 @@ std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blo
                             operation + ": the registry rejected the token (HTTP 401); renewing it");
     }
     if (response.status != 202) {
-        throw client_.unexpected_status(response, operation, false);
+        // Safe to repeat: the retry first requests the session's offset from the registry, and
+        // Content-Range makes the registry reject bytes at any other offset.
+        throw client_.unexpected_status(response, operation, true);
     }
     try {
         return resolve_upload_location(location, response.header("location"));
@@ -393,6 +396,8 @@ void RegistryStore::note_broken_chunk(const TransferError& error, std::uint64_t 
         host_.warning("a connection to " + client_.registry() + " broke during a " + std::to_string(length) +
                       "-byte chunk; uploading in chunks of " + std::to_string(smaller) +
                       " bytes from now on (set the size with --upload-chunk-size)");
+    } else if (sent > 0 && length >= chunking_.chunk_bytes()) {
+        unshrunk_break_ = true; // the chunk size could not follow the link down
     }
 }
 
@@ -444,7 +449,9 @@ void RegistryStore::finish_upload(HttpClient& client, const Descriptor& blob,
 
     const auto response = client_.send(client, request, scopes_, operation);
     if (response.status != 201) {
-        throw client_.unexpected_status(response, operation, false);
+        // Safe to repeat: digest= names the content, and a HEAD before any new attempt finds the
+        // blob when this request stored it after all.
+        throw client_.unexpected_status(response, operation, true);
     }
 }
 
@@ -480,10 +487,18 @@ void RegistryStore::finish_streamed_upload(HttpClient& client, const Descriptor&
 }
 
 TransferError RegistryStore::session_lost(const Descriptor& blob) const {
-    return TransferError(Failure{Failure::Kind::network, 0, true, std::nullopt},
-                         "uploading blob " + blob.digest + " to " + in_repository() +
-                             ": the registry dropped the upload session after a failed request; "
-                             "restarting the blob");
+    std::string message = "uploading blob " + blob.digest + " to " + in_repository() +
+                          ": the registry dropped the upload session after a failed request, so the blob "
+                          "must start again";
+    if (unshrunk_break_) {
+        const auto chunk = chunking_.chunk_bytes();
+        message += chunk == 0 ? "; connections broke during whole-blob requests, so if the link cuts "
+                                "long transfers, set --upload-chunk-size (such as 16MiB)"
+                              : "; connections broke during " + std::to_string(chunk) +
+                                    "-byte chunks, so if the link cuts connections below that, set a "
+                                    "smaller --upload-chunk-size (such as 1MiB)";
+    }
+    return TransferError(Failure{Failure::Kind::network, 0, true, std::nullopt}, message);
 }
 
 void RegistryStore::cancel_upload(HttpClient& client, const std::string& location) {

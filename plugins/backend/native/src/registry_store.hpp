@@ -5,6 +5,7 @@
 #include "registry_client.hpp"
 #include "upload_chunking.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -84,6 +85,9 @@ private:
     RegistryClient client_;
     RetryPolicy* policy_;
     UploadChunking chunking_;
+    // Set when a connection broke during a chunk that the chunk size could not shrink below, so
+    // the final error can suggest a smaller --upload-chunk-size.
+    std::atomic<bool> unshrunk_break_{false};
 };
 
 } // namespace ferry::native

@@ -214,6 +214,16 @@ std::optional<std::string> SkopeoBackend::destination_digest(SkopeoSession& sess
     throw failure_error(step, result, session.secrets());
 }
 
+// Settings that only the native backend uses reach this backend too, when the user names them
+// and skopeo runs; saying so beats ignoring them quietly.
+void SkopeoBackend::warn_native_only_settings(const sdk::Settings& settings) const {
+    for (const char* key : {"upload-chunk-size", "jobs", "force-http1"}) {
+        if (settings.get(key)) {
+            host_.warning(std::string("--") + key + " applies to the native backend only; skopeo ignores it");
+        }
+    }
+}
+
 sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
     require_known_transport(request.source, "source");
     require_known_transport(request.destination, "destination");
@@ -221,6 +231,7 @@ sdk::CopyOutcome SkopeoBackend::copy(const sdk::CopyRequest& request) {
     if (!request.platform.empty()) {
         platform = Platform::parse(request.platform);
     }
+    warn_native_only_settings(request.settings);
     const int retries = retry_times(request.settings);
     const std::string& source_text = request.source.image.text;
     const std::string& destination_text = request.destination.image.text;

@@ -43,6 +43,7 @@ public:
     void check_credentials(const sdk::Side& side, const sdk::Settings& settings) override;
 
 private:
+    void warn_native_only_settings(const sdk::Settings& settings) const;
     std::optional<std::string> setting(const sdk::Settings& request, const char* key) const;
     int retry_times(const sdk::Settings& request) const;
     std::optional<double> seconds_setting(const sdk::Settings& request, const char* key) const;
