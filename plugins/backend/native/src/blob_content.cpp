@@ -127,7 +127,7 @@ void PipedBlobContent::receive_with_resume(const BlobSink& sink, const std::uint
                 throw final_error(error, retry, decision.verdict, policy_.max_retries());
             }
             warn_retry(host_, error, "resuming at byte " + std::to_string(received), decision, retry,
-                       policy_.max_retries());
+                       policy_.max_retries(), "resume");
             wait_unless_cancelled(host_, decision.delay);
         }
     }

@@ -324,7 +324,7 @@ std::string RegistryStore::stream_upload(HttpClient& client, const Descriptor& b
                 throw final_error(error, retry, decision.verdict, policy_->max_retries());
             }
             warn_retry(host_, error, "asking the registry for the upload's offset", decision, retry,
-                       policy_->max_retries());
+                       policy_->max_retries(), "resume");
             wait_unless_cancelled(host_, decision.delay);
         }
 

@@ -28,13 +28,13 @@ void wait_unless_cancelled(const ferry::sdk::Host& host, std::chrono::millisecon
 }
 
 void warn_retry(const ferry::sdk::Host& host, const TransferError& error, std::string_view action,
-                const RetryDecision& decision, int retry, int max_retries) {
+                const RetryDecision& decision, int retry, int max_retries, std::string_view counter) {
     std::string message = error.what();
     if (error.failure().rate_limited()) {
         message += " (rate limited)";
     }
-    message += "; " + std::string(action) + " in " + format_seconds(decision.delay) + " (retry " +
-               std::to_string(retry) + " of " + std::to_string(max_retries) + ")";
+    message += "; " + std::string(action) + " in " + format_seconds(decision.delay) + " (" + std::string(counter) +
+               " " + std::to_string(retry) + " of " + std::to_string(max_retries) + ")";
     host.warning(message);
 }
 

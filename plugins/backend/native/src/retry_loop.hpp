@@ -17,9 +17,11 @@ namespace ferry::native {
 void wait_unless_cancelled(const ferry::sdk::Host& host, std::chrono::milliseconds delay);
 
 // Logs one retry at warning level: the failure, what happens next (action, e.g. "retrying" or
-// "resuming at byte 1048576"), the delay and the retry number.
+// "resuming at byte 1048576"), the delay and the retry number. counter names the loop ("retry"
+// for whole operations, "resume" for continuing a transfer), because a blob's resumes and its
+// retries are counted separately.
 void warn_retry(const ferry::sdk::Host& host, const TransferError& error, std::string_view action,
-                const RetryDecision& decision, int retry, int max_retries);
+                const RetryDecision& decision, int retry, int max_retries, std::string_view counter = "retry");
 
 // The error a TransferError becomes once the policy ends its retries: FERRY_ERROR_TRANSIENT for
 // network-class failures, FERRY_ERROR for the rest. The message keeps the failure's own text
