@@ -146,7 +146,7 @@ TEST_F(StreamedUploadTest, LostSessionFailsAttemptAndCancels) {
     EXPECT_EQ(requests_with_method(server, "DELETE").size(), 1u);
 }
 
-// Each PATCH answers with the next _state, as docker-registry does.
+// Each PATCH response names the next _state, as docker-registry does.
 LoopbackServer::Handler counting_session(int& patches_seen) {
     return scripted_registry([&patches_seen](const ReceivedRequest&) {
         return LoopbackServer::response(
@@ -154,7 +154,7 @@ LoopbackServer::Handler counting_session(int& patches_seen) {
     });
 }
 
-TEST_F(StreamedUploadTest, LargeBlobGoesInChunksOfTheChunkSize) {
+TEST_F(StreamedUploadTest, LargeBlobGoesInChunks) {
     chunk_bytes_ = 1024 * 1024;
     const std::string data = blob_bytes(chunk_bytes_ * 5 / 2);
     int patches_seen = 0;
@@ -179,7 +179,7 @@ TEST_F(StreamedUploadTest, LargeBlobGoesInChunksOfTheChunkSize) {
     EXPECT_EQ(puts[0].target, std::string(kUploadPath) + "?_state=3&digest=" + compute_digest(data));
 }
 
-TEST_F(StreamedUploadTest, BlobOfExactlyTwoChunksSendsNoEmptyChunk) {
+TEST_F(StreamedUploadTest, TwoChunkBlobSendsNoEmptyChunk) {
     chunk_bytes_ = 1024 * 1024;
     const std::string data = blob_bytes(chunk_bytes_ * 2);
     int patches_seen = 0;
@@ -193,7 +193,7 @@ TEST_F(StreamedUploadTest, BlobOfExactlyTwoChunksSendsNoEmptyChunk) {
               std::to_string(chunk_bytes_) + "-" + std::to_string(data.size() - 1));
 }
 
-TEST_F(StreamedUploadTest, BlobUpToChunkSizeGoesInOnePutWhenChunkIsSmall) {
+TEST_F(StreamedUploadTest, ChunkSizedBlobGoesInOnePut) {
     chunk_bytes_ = 1024 * 1024;
     const std::string data = blob_bytes(chunk_bytes_);
     LoopbackServer server(scripted_registry([](const ReceivedRequest&) { return LoopbackServer::response(500); }));

@@ -68,8 +68,8 @@ struct HttpRequest {
     std::size_t max_buffered_body = 4 * 1024 * 1024;
 
     // Upload bytes that the connection carrying this request may have carried in total, this
-    // request's body included; the client opens new connections first when it would exceed
-    // them. Keeps every connection below a link's per-connection limit. 0 = no limit.
+    // request's body included. The client opens new connections first when the current ones
+    // would exceed it, so every connection stays below a link's per-connection limit. 0 = no limit.
     std::uint64_t connection_upload_limit = 0;
 
     // Set for best-effort cleanup after a failure (cancelling an upload session): the request
@@ -112,7 +112,7 @@ private:
     CURLSH* share_;
     CURL* handle_;
     // Upload bytes sent since the connection last used was opened (an upper bound when the
-    // handle holds connections to several hosts).
+    // handle has connections to several hosts).
     std::uint64_t uploaded_on_connection_ = 0;
     // Set after a failed request: its connection may be stalled or broken, and libcurl can
     // still hand it to the next request.

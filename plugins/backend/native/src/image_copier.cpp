@@ -198,7 +198,7 @@ void ImageCopier::check_single_platform(const Platform& requested) {
     const auto found = read_config_platform();
     if (!found) {
         // An artifact or a config without os and architecture has no platform to compare. The
-        // user named one, so say that it did not select anything.
+        // user named one, so warn that it did not select anything.
         host_.warning("the config of " + source_->describe() + " (" + top_.digest +
                       ") names no platform, so --platform " + requested.to_string() +
                       " selects nothing; copying the whole image");
