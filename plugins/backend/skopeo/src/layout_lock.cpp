@@ -50,23 +50,5 @@ LayoutLock LayoutLock::acquire(const std::string& directory, const std::function
     return lock;
 }
 
-LayoutLock::LayoutLock(LayoutLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-
-LayoutLock& LayoutLock::operator=(LayoutLock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
-LayoutLock::~LayoutLock() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
-}
 
 } // namespace ferry::skopeo

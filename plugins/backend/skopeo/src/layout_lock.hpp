@@ -7,6 +7,8 @@
 // is the same lock, so skopeo copies wait for each other and for native copies.
 #pragma once
 
+#include "file_descriptor.hpp"
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -22,17 +24,11 @@ public:
     static LayoutLock acquire(const std::string& directory, const std::function<bool()>& should_stop,
                               std::chrono::milliseconds poll_interval = std::chrono::milliseconds(100));
 
-    LayoutLock(LayoutLock&& other) noexcept;
-    LayoutLock& operator=(LayoutLock&& other) noexcept;
-    LayoutLock(const LayoutLock&) = delete;
-    LayoutLock& operator=(const LayoutLock&) = delete;
-    // Closing the descriptor releases the lock.
-    ~LayoutLock();
-
 private:
-    explicit LayoutLock(int fd) noexcept : fd_(fd) {}
+    explicit LayoutLock(int fd) noexcept : directory_(fd) {}
 
-    int fd_ = -1;
+    // Closing the descriptor releases the lock.
+    FileDescriptor directory_;
 };
 
 } // namespace ferry::skopeo

@@ -70,25 +70,7 @@ MemoryFile MemoryFile::create(std::string_view name, std::string_view content) {
     return file;
 }
 
-MemoryFile::MemoryFile(MemoryFile&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
 
-MemoryFile& MemoryFile::operator=(MemoryFile&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
-MemoryFile::~MemoryFile() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-    }
-}
-
-std::string MemoryFile::child_path() const { return "/dev/fd/" + std::to_string(fd_); }
+std::string MemoryFile::child_path() const { return "/dev/fd/" + std::to_string(file_.get()); }
 
 } // namespace ferry::skopeo

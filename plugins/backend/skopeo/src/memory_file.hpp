@@ -6,6 +6,8 @@
 // at offset 0, so the child may read the file several times, which a pipe would not allow.
 #pragma once
 
+#include "file_descriptor.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -18,21 +20,15 @@ public:
     // /proc/PID/fd links, never as a path. Throws ferry::sdk::Error when the kernel refuses.
     static MemoryFile create(std::string_view name, std::string_view content);
 
-    MemoryFile(MemoryFile&& other) noexcept;
-    MemoryFile& operator=(MemoryFile&& other) noexcept;
-    MemoryFile(const MemoryFile&) = delete;
-    MemoryFile& operator=(const MemoryFile&) = delete;
-    ~MemoryFile();
-
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return file_.get(); }
 
     // Returns "/dev/fd/N": the path under which a child that keeps descriptor N opens the file.
     std::string child_path() const;
 
 private:
-    explicit MemoryFile(int fd) noexcept : fd_(fd) {}
+    explicit MemoryFile(int fd) noexcept : file_(fd) {}
 
-    int fd_ = -1;
+    FileDescriptor file_;
 };
 
 } // namespace ferry::skopeo
