@@ -61,8 +61,8 @@ void add_side_input(core::SettingMap& input, const SideCredentialOptions& side, 
             throw core::UsageError("--" + prefix + "-password and --" + prefix +
                                    "-password-stdin both give the password: keep one");
         }
-        const std::string which = prefix == "src" ? "source" : "destination";
-        put(input, prefix + "-password", read_secret_from_stdin("Password for the " + which + " registry: "),
+        const std::string side_name = prefix == "src" ? "source" : "destination";
+        put(input, prefix + "-password", read_secret_from_stdin("Password for the " + side_name + " registry: "),
             "--" + prefix + "-password-stdin");
     }
 

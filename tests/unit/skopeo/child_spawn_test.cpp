@@ -104,11 +104,11 @@ TEST(SpawnChild, ChildDiesWhenParentIsKilled) {
     while (!testing::process_gone(child) && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    const bool gone = testing::process_gone(child);
-    if (!gone) {
+    const bool child_ended = testing::process_gone(child);
+    if (!child_ended) {
         ::kill(child, SIGKILL);
     }
-    EXPECT_TRUE(gone) << "child " << child << " outlived its killed parent";
+    EXPECT_TRUE(child_ended) << "child " << child << " outlived its killed parent";
 }
 
 } // namespace

@@ -362,8 +362,8 @@ std::string RegistryStore::patch_chunk(HttpClient& client, const Descriptor& blo
     request.connection_upload_limit = chunking_.connection_limit();
     // The content is one stream for the whole blob, so each chunk reads exactly its length.
     request.reader = [&content, &sent, length](char* buffer, std::size_t size) {
-        const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(size, length - sent));
-        const std::size_t count = wanted == 0 ? 0 : content.read(buffer, wanted);
+        const auto remaining = static_cast<std::size_t>(std::min<std::uint64_t>(size, length - sent));
+        const std::size_t count = remaining == 0 ? 0 : content.read(buffer, remaining);
         sent += count;
         return count;
     };

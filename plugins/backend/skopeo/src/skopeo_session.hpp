@@ -29,7 +29,8 @@ public:
     // Writes the side's auth file when it has credentials and returns how skopeo reaches it.
     // label ("source", "destination") names the side in logs and memfd names. The auth file is a
     // sealed memfd that skopeo opens as /dev/fd/N, so the credentials never reach a file system
-    // and nothing is left behind even when ferry is killed. skopeo 1.9.3 reads such a path for
+    // and nothing is left behind even when ferry is killed (the SIGKILL test in
+    // tests/e2e/test_skopeo_copy.py checks TMPDIR). skopeo 1.9.3 reads such a path for
     // copy, inspect and login (which only reads it, because stdin is /dev/null and login cannot
     // prompt for new credentials).
     SideAccess prepare(const sdk::Side& side, const std::string& label);
